@@ -1,0 +1,58 @@
+"""The ``workbench`` command line: one entry point, one module per group of commands.
+
+Each command module exposes ``register(subparsers)`` which adds its sub-commands and
+sets ``func`` on their parsers; ``func(args) -> int`` is the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Modules that add sub-commands, in the order they appear in ``--help``.
+COMMAND_MODULES = (
+    "workbench.cli.app_command",  # app (the desktop window)
+    "workbench.cli.data_commands",  # data validate / data stats
+    "workbench.cli.train_commands",  # train / runs
+    "workbench.cli.model_commands",  # test / parse
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every available command group."""
+    from workbench import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="NLU Workbench: annotate Rasa NLU data, train DIET, test models.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:  # a command group not built yet
+            if error.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

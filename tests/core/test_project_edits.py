@@ -1,0 +1,196 @@
+"""Single edits change only the lines they must; saves are atomic."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+
+from workbench.core.examples import EntitySpan, Example, LookupTable, Synonym
+from workbench.core.project import load_project
+from workbench.core.yaml_io.nlu_writer import SaveError
+
+
+def _diff(before: str, after: str) -> list[str]:
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+def _index(project, text: str) -> int:
+    return next(i for i, e in enumerate(project.examples) if e.text == text)
+
+
+def test_project_edit_one_example_changes_one_line(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_text()
+    project = load_project(golden_project)
+    index = _index(project, "one small pizza with mushrooms please")
+    old = project.examples[index]
+    spans = (EntitySpan(4, 9, "size", "small"), EntitySpan(21, 27, "topping", "olives"))
+    project.replace_example(index, dataclasses.replace(old, text="one small pizza with olives please", entities=spans))
+    assert project.modified
+    assert project.save() == [nlu]
+    assert not project.modified
+    assert _diff(before, nlu.read_text()) == [
+        "-    - one [small](size) pizza with [mushrooms](topping:mushroom) please",
+        "+    - one [small](size) pizza with [olives](topping) please",
+    ]
+
+
+def test_project_add_example_goes_after_its_intent_block(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_text()
+    project = load_project(golden_project)
+    bad = project.add_example(Example("a trip to [Oslo]", "book_trip", (EntitySpan(10, 16, "city", "Oslo"),)))
+    with pytest.raises(SaveError, match="markup"):
+        project.save()  # "[Oslo](city)" inside brackets would read back differently
+    assert nlu.read_text() == before
+    project.remove_examples([bad])
+    project.add_example(Example("a trip to Oslo", "book_trip", (EntitySpan(10, 14, "city", "Oslo", role="destination"),)))
+    project.save()
+    lines = nlu.read_text().splitlines()
+    position = lines.index('    - a trip to [Oslo]{"entity": "city", "role": "destination"}')
+    assert lines[position - 1].startswith("    - a trip to [Paris]")
+    assert len(_diff(before, nlu.read_text())) == 1
+
+
+def test_project_new_intent_gets_a_new_block_in_chosen_file(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_text()
+    project = load_project(golden_project)
+    project.add_intent("farewell", path=nlu)
+    project.add_example(Example("bye", "farewell"))
+    project.add_example(Example("see you later", "farewell"))
+    assert project.save() == [nlu]
+    after = nlu.read_text()
+    assert after.startswith(before.split("responses:")[0].rstrip("\n"))
+    assert "- intent: farewell\n  examples: |\n    - bye\n    - see you later\n" in after
+    reloaded = load_project(golden_project)
+    assert [e.text for e in reloaded.examples if e.intent == "farewell"] == ["bye", "see you later"]
+    assert reloaded.load_issues == []
+
+
+def test_project_rename_intent_keeps_quotes(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_text()
+    project = load_project(golden_project)
+    project.rename_intent("faq/ask_hours", "faq/opening_hours")
+    project.save()
+    changed = _diff(before, nlu.read_text())
+    assert len(changed) == 2
+    assert changed[0] == "-- intent: 'faq/ask_hours'   # retrieval intent, quoted on purpose"
+    assert changed[1].startswith("+- intent: 'faq/opening_hours'")
+    assert changed[1].endswith("# retrieval intent, quoted on purpose")
+    assert [e.intent for e in load_project(golden_project).examples].count("faq/opening_hours") == 3
+
+
+def test_project_list_style_edit_keeps_metadata(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_text()
+    project = load_project(golden_project)
+    index = _index(project, "when do you open?")
+    project.replace_example(index, dataclasses.replace(project.examples[index], text="when do you open"))
+    project.save()
+    assert _diff(before, nlu.read_text()) == [
+        '-  - text: "when do you open?"',
+        '+  - text: "when do you open"',
+    ]
+    reloaded = load_project(golden_project)
+    assert reloaded.examples[index].metadata == {"source": "website"}
+
+
+def test_project_remove_examples_and_delete_intent_block(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    project = load_project(golden_project)
+    project.remove_examples(project.examples_of("book_trip"))
+    project.remove_intent("book_trip")
+    project.save()
+    text = nlu.read_text()
+    assert "book_trip" not in text and "- synonym: mushroom" in text
+    assert "book_trip" not in load_project(golden_project).intents
+
+
+def test_project_resource_edits_touch_their_lines(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_text()
+    project = load_project(golden_project)
+    index = next(i for i, s in enumerate(project.synonyms) if s.value == "mushroom")
+    old = project.synonyms[index]
+    project.replace_resource("synonyms", index, Synonym("mushroom", (*old.examples, "funghi")))
+    table = next(i for i, t in enumerate(project.lookups) if t.name == "topping")
+    project.replace_resource("lookups", table, LookupTable("topping", ("pepperoni", "mushrooms")))
+    project.save()
+    assert _diff(before, nlu.read_text()) == ["+    - funghi", "-    - ham"]
+
+
+def test_project_mixed_indentation_file_keeps_untouched_lines(tmp_path: Path) -> None:
+    path = tmp_path / "nlu.yml"
+    text = (
+        "nlu:\n"
+        "- intent: greet\n"
+        "  examples:\n"
+        "    - text: hi\n"  # list indented by 2 here ...
+        "    - text: hello\n"
+        "- intent: bye\n"
+        "  examples: |\n"
+        "    - bye\n"
+        "responses:\n"
+        "  utter_bye:\n"
+        "  - text: bye\n"  # ... and not indented here: ruamel cannot dump both
+    )
+    path.write_text(text)
+    project = load_project(path)
+    project.replace_example(2, dataclasses.replace(project.examples[2], text="goodbye"))
+    project.save()
+    assert _diff(text, path.read_text()) == ["-    - bye", "+    - goodbye"]
+
+
+def test_project_interrupted_save_leaves_file_intact(golden_project: Path, monkeypatch) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_bytes()
+    project = load_project(golden_project)
+    index = _index(project, "hello")
+    project.replace_example(index, dataclasses.replace(project.examples[index], text="hello!"))
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        project.save()
+    assert nlu.read_bytes() == before
+    assert sorted(p.name for p in nlu.parent.iterdir()) == ["more", "nlu.yml", "rules.yml", "stories.yml"]
+    monkeypatch.undo()
+    assert project.save() == [nlu]
+    assert "- hello!" in nlu.read_text()
+
+
+def test_project_unwritable_example_raises_before_touching_files(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_bytes()
+    project = load_project(golden_project)
+    index = _index(project, "hello")
+    project.replace_example(index, dataclasses.replace(project.examples[index], text="two\nlines"))
+    with pytest.raises(SaveError, match="line break"):
+        project.save()
+    assert nlu.read_bytes() == before
+    project.replace_example(index, dataclasses.replace(project.examples[index], text="fixed"))
+    project.save()
+    assert "    - fixed\n" in nlu.read_text()
+
+
+def test_project_metadata_on_text_block_example_switches_block_to_list(golden_project: Path) -> None:
+    project = load_project(golden_project)
+    index = _index(project, "hi there")
+    project.replace_example(index, dataclasses.replace(project.examples[index], metadata={"a": 1}))
+    project.save()
+    reloaded = load_project(golden_project)
+    greet = [(e.text, e.metadata) for e in reloaded.examples if e.intent == "greet"]
+    assert ("hi there", {"a": 1}) in greet and ("hello", None) in greet
+    assert reloaded.load_issues == []

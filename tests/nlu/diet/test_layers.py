@@ -1,0 +1,136 @@
+"""Randomly connected layers, the transformer and the sparse input layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from diet_synthetic import tiny_config
+
+from workbench.nlu.diet.batching import FeatureArrays, collate
+from workbench.nlu.diet.builder import build_model, spec_from_data
+from workbench.nlu.diet.layers import RandomlyConnectedDense, connection_mask
+from workbench.nlu.diet.packing import Packing
+from workbench.nlu.diet.sparse_input import SparseSequenceInput
+from workbench.nlu.diet.transformer import (
+    MultiHeadAttention,
+    TransformerBlock,
+    TransformerEncoder,
+)
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(8, 8), (5, 12), (12, 5)])
+def test_connection_mask_connects_every_input_and_output(n_in: int, n_out: int) -> None:
+    torch.manual_seed(0)
+    mask = connection_mask(n_in, n_out, 0.0)  # (out, in)
+    assert mask.shape == (n_out, n_in)
+    assert mask.any(dim=0).all() and mask.any(dim=1).all()
+    assert int(mask.sum()) == max(n_in, n_out)  # only the tiled identity at density 0
+    assert connection_mask(n_in, n_out, 1.0).all()
+
+
+def test_connection_mask_density_is_roughly_kept() -> None:
+    torch.manual_seed(0)
+    mask = connection_mask(200, 300, 0.2)
+    assert 0.19 < mask.float().mean().item() < 0.23
+
+
+def test_randomly_connected_dense_keeps_masked_weights_zero() -> None:
+    torch.manual_seed(0)
+    layer = RandomlyConnectedDense(6, 4, 0.3, parts=3)
+    assert layer.weight.shape == (12, 6)
+    assert (layer.weight[~layer.mask] == 0).all()
+    with torch.no_grad():
+        layer.weight.add_(1.0)
+    layer.apply_mask_()
+    assert (layer.weight[~layer.mask] == 0).all()
+    assert (layer.weight[layer.mask] != 0).all()
+    x = torch.randn(3, 6)
+    expected = x @ (layer.weight * layer.mask).t() + layer.bias
+    assert torch.allclose(layer(x), expected)
+
+
+def _encoder(**kwargs: object) -> TransformerEncoder:
+    torch.manual_seed(0)
+    width, heads = 16, 2
+    blocks = [TransformerBlock(width, MultiHeadAttention(
+        width, heads, 0.5, 0.0, kwargs.get("unidirectional", False),
+        kwargs.get("key_rel", False), kwargs.get("value_rel", False), 2), 0.5, 0.0)
+        for _ in range(2)]
+    return TransformerEncoder(8, width, blocks, 0.5, 0.0).eval()
+
+
+@pytest.mark.parametrize("options", [{}, {"key_rel": True, "value_rel": True},
+                                     {"unidirectional": True}])
+def test_transformer_padding_does_not_change_real_positions(options: dict) -> None:
+    encoder = _encoder(**options)
+    x = torch.randn(1, 3, 8)
+    alone = encoder(x[0], Packing(torch.ones(1, 3, dtype=torch.bool)))  # (3, H)
+    padded = torch.cat([x, torch.zeros(1, 3, 8)], dim=1)  # (1, 6, 8)
+    mask = torch.tensor([[True] * 3 + [False] * 3])
+    other = torch.randn(1, 6, 8)
+    both = torch.cat([padded, other])
+    mask2 = torch.cat([mask, torch.ones(1, 6, dtype=torch.bool)])
+    packing = Packing(mask2)
+    out = packing.unpack(encoder(packing.pack(both), packing))  # (2, 6, H)
+    assert out.shape == (2, 6, 16)
+    assert torch.allclose(out[0, :3], alone, atol=1e-5)
+    assert out[0, 3:].eq(0).all()
+
+
+def test_unidirectional_encoder_ignores_future_positions() -> None:
+    encoder = _encoder(unidirectional=True)
+    x = torch.randn(4, 8)
+    changed = x.clone()
+    changed[3] += 5.0
+    packing = Packing(torch.ones(1, 4, dtype=torch.bool))
+    a, b = encoder(x, packing), encoder(changed, packing)
+    assert torch.allclose(a[:3], b[:3], atol=1e-5)
+    assert not torch.allclose(a[3], b[3])
+
+
+def test_relative_attention_slow_path_matches_fast_path_without_relative_terms() -> None:
+    attention = MultiHeadAttention(16, 2, 0.5, 0.3, False, False, False, 2).eval()
+    x = torch.randn(7, 16)
+    packing = Packing(torch.tensor([[True] * 4, [True, True, True, False]]))
+    fast = attention(x, packing)
+    pad = ~packing.mask
+    qkv = packing.unpack(attention.qkv(x)).view(2, 4, 3, 2, 8).permute(2, 0, 3, 1, 4)
+    slow = attention._attend_slow(qkv[0], qkv[1], qkv[2], pad)
+    slow = attention.out(packing.pack(slow.transpose(1, 2).reshape(2, 4, 16)))
+    assert torch.allclose(fast, slow, atol=1e-5)
+
+
+def test_sentence_vector_is_placed_at_position_t_of_each_example(synthetic_data) -> None:
+    torch.manual_seed(0)
+    data = synthetic_data
+    layer = SparseSequenceInput(data.sequence_dim, data.sentence_dim, 6, 6, 0.0,
+                                sparse_dropout=False, dense_dropout=False,
+                                density=1.0).eval()
+    arrays = FeatureArrays.from_messages(data.messages, has_sentence=True)
+    lengths = arrays.n_tokens
+    idx = np.array([int(np.argmin(lengths)), int(np.argmax(lengths))])
+    batch = collate(arrays, idx)
+    x, mask = layer(batch)
+    short = int(lengths[idx[0]])
+    sentence_only = layer.sentence(batch.sent_cols, batch.sent_vals, batch.sent_offsets)
+    assert torch.allclose(x[0, short], sentence_only[0])
+    assert mask[0].tolist() == [True] * (short + 1) + [False] * (x.shape[1] - short - 1)
+    assert x[0, short + 1:].eq(0).all()
+    assert mask[1].all()  # the longest example fills the grid incl. its sentence slot
+
+
+def test_model_predict_is_independent_of_batch_padding(synthetic_data) -> None:
+    torch.manual_seed(0)
+    data = synthetic_data
+    config = tiny_config()
+    model = build_model(config, spec_from_data(data, config)).eval()
+    arrays = FeatureArrays.from_messages(data.messages, has_sentence=True)
+    short = int(np.argmin(arrays.n_tokens))
+    alone = model.predict(collate(arrays, np.array([short])))
+    mixed = model.predict(collate(arrays, np.array([short, int(np.argmax(arrays.n_tokens))])))
+    assert torch.allclose(alone.intent_confidences[0], mixed.intent_confidences[0], atol=1e-5)
+    assert torch.allclose(alone.sentence_embeddings[0], mixed.sentence_embeddings[0],
+                          atol=1e-5)
+    n = int(arrays.n_tokens[short])
+    assert alone.tags["entity"][0][0, :n].tolist() == mixed.tags["entity"][0][0, :n].tolist()

@@ -1,0 +1,160 @@
+"""run_training end to end on the tiny sample project with a tiny DIET (seconds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.training.conftest import tiny_config
+from workbench.core.examples import Example
+from workbench.core.project import load_project
+from workbench.training.control import StopToken
+from workbench.training.events import (
+    EmbeddingsProjected,
+    EpochCompleted,
+    NodeCompleted,
+    TrainingCancelled,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingStarted,
+)
+from workbench.training.run_history import RunHistory
+from workbench.training.runner import run_training
+
+FEATURIZERS = {"regex_featurizer", "lexical_syntactic_featurizer", "count_vectors_word",
+               "count_vectors_char_wb"}
+ALL_NODES = {"tokenizer", *FEATURIZERS, "features", "diet", "synonym_mapper"}
+
+
+def train(project: Path, snapshot=None, **options):
+    """Run training to the end; return (events, final event)."""
+    if snapshot is None:
+        snapshot = load_project(project).snapshot()
+    options.setdefault("config", tiny_config())
+    events = list(run_training(snapshot, project_dir=project, device="cpu", **options))
+    return events, events[-1]
+
+
+def test_run_training_event_sequence_and_usable_model(tiny_project):
+    events, final = train(tiny_project)
+    assert isinstance(final, TrainingFinished), final
+    assert isinstance(events[0], TrainingStarted)
+    started = events[0]
+    assert started.intents == ("ask_price", "goodbye", "greet", "order_pizza")
+    assert started.entity_types == ("product", "size") and started.device == "cpu"
+    epochs = [e for e in events if isinstance(e, EpochCompleted)]
+    assert [e.epoch for e in epochs] == [1, 2] and epochs[-1].total_epochs == 2
+    assert "t_loss" in epochs[0].losses and "i_acc" in epochs[0].metrics
+    nodes = {e.name: e for e in events if isinstance(e, NodeCompleted)}
+    assert set(nodes) == ALL_NODES and not any(e.from_cache for e in nodes.values())
+    projections = [e for e in events if isinstance(e, EmbeddingsProjected)]
+    assert projections and projections[-1].final
+    last = projections[-1]
+    assert last.points.shape == (len(last.labels), 2) and last.points.dtype == np.float32
+    assert set(last.labels) == set(started.intents)
+    assert set(final.nodes_run) == ALL_NODES and final.nodes_cached == ()
+    assert Path(final.model_path).parent == tiny_project / "models"
+
+    from workbench.nlu.predictor_loader import load_model
+
+    parsed = load_model(final.model_path).parse("hello there")
+    assert parsed["intent"]["name"] in started.intents
+    assert {r["name"] for r in parsed["intent_ranking"]} == set(started.intents)
+    record = RunHistory.for_project(tiny_project).get(final.run_id)
+    assert record.status == "finished" and record.model_path == final.model_path
+    assert len(record.epoch_metrics) == 2
+
+
+def test_cache_reuses_what_did_not_change(tiny_project):
+    _, first = train(tiny_project)
+    assert set(first.nodes_run) == ALL_NODES
+
+    events, again = train(tiny_project)  # nothing changed: the model comes from the cache
+    assert again.nodes_run == () and set(again.nodes_cached) == ALL_NODES
+    assert not any(isinstance(e, EpochCompleted) for e in events)
+    assert any(isinstance(e, EmbeddingsProjected) for e in events)
+
+    _, diet_only = train(tiny_project, config=tiny_config(epochs=3))  # a DIET setting
+    assert diet_only.nodes_run == ("diet",)
+    assert {"tokenizer", "features", *FEATURIZERS} <= set(diet_only.nodes_cached)
+
+    project = load_project(tiny_project)
+    index = project.examples_of("greet")[0]
+    project.replace_example(index, Example("hello friend", "greet"))
+    _, edited = train(tiny_project, snapshot=project.snapshot(),
+                      config=tiny_config(epochs=3))
+    assert {"tokenizer", "features", "diet", *FEATURIZERS} <= set(edited.nodes_run)
+
+
+def test_damaged_cache_entry_is_recomputed(tiny_project):
+    train(tiny_project)
+    from workbench.training.cache import TrainingCache
+
+    cache = TrainingCache(tiny_project / ".workbench" / "cache")
+    features = next(e for e in cache.entries() if e.node == "features")
+    data_file = next(p for p in features.path.iterdir() if p.suffix == ".npz")
+    data_file.write_bytes(data_file.read_bytes()[: data_file.stat().st_size // 2])
+    _, rerun = train(tiny_project, config=tiny_config(epochs=3))
+    assert isinstance(rerun, TrainingFinished), rerun
+    assert "features" in rerun.nodes_run and "diet" in rerun.nodes_run
+    assert "tokenizer" in rerun.nodes_cached
+
+
+def test_stop_after_first_epoch_cancels_and_keeps_cache(tiny_project):
+    stop = StopToken()
+    events = []
+    for event in run_training(load_project(tiny_project).snapshot(), config=tiny_config(),
+                              project_dir=tiny_project, device="cpu", stop=stop):
+        events.append(event)
+        if isinstance(event, EpochCompleted):
+            stop.request_stop()
+    assert isinstance(events[-1], TrainingCancelled), events[-1]
+    assert events[-1].epochs_completed == 1
+    assert not (tiny_project / "models").exists()
+    record = RunHistory.for_project(tiny_project).runs()[-1]
+    assert record.status == "cancelled" and record.model_path is None
+
+    _, resumed = train(tiny_project)  # featurization is reused, DIET trains again
+    assert "diet" in resumed.nodes_run
+    assert {"tokenizer", "features", *FEATURIZERS} <= set(resumed.nodes_cached)
+
+
+def test_finetune_with_new_intent(tiny_project):
+    _, base = train(tiny_project)
+    project = load_project(tiny_project)
+    for text in ("when do you open", "what are your opening hours", "are you open now",
+                 "opening times please"):
+        project.add_example(Example(text, "ask_hours"))
+    events, tuned = train(tiny_project, snapshot=project.snapshot(),
+                          finetune_from=base.model_path, epochs=2)
+    assert isinstance(tuned, TrainingFinished), tuned
+    assert events[0].finetune_from == base.model_path
+    assert "ask_hours" in events[0].intents
+    assert not {"regex_featurizer", "count_vectors_word"} & set(tuned.nodes_cached)
+
+    from workbench.nlu.predictor_loader import load_model
+
+    parsed = load_model(tuned.model_path).parse("when are you open")
+    assert "ask_hours" in {r["name"] for r in parsed["intent_ranking"]}
+
+
+@pytest.mark.parametrize(
+    ("nlu", "message"),
+    [
+        ('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n',
+         "only one intent"),
+        ('version: "3.1"\nnlu: []\n', "no training examples"),
+    ],
+)
+def test_bad_data_fails_with_a_message(make_project, nlu, message):
+    root = make_project({"data/nlu.yml": nlu})
+    events, final = train(root)
+    assert isinstance(final, TrainingFailed) and message in final.message
+    assert final.traceback_text == ""
+
+
+def test_bad_config_value_fails_with_key_name(tiny_project):
+    _, final = train(tiny_project, config=tiny_config(epochs=-3))
+    assert isinstance(final, TrainingFailed) and "epochs" in final.message

@@ -1,0 +1,267 @@
+"""Find problems in a project's NLU data; every finding names file, line and a fix.
+
+``validate(project)`` returns the load issues plus these checks (codes in brackets):
+
+* markup that did not parse as an entity (``suspicious-markup``), spans with
+  surrounding spaces (``span-whitespace``), spans cutting a word (``span-inside-word``),
+  overlapping spans (``overlapping-spans``);
+* duplicates: the same text twice in one intent (``duplicate-example``, warning: Rasa
+  silently drops the copy) or in several intents (``conflicting-example``, error: the
+  classifier is told two different answers);
+* intents with fewer than 2 examples (``too-few-examples``, error: Rasa's minimum)
+  or fewer than ``few_examples`` (default 5: below that DIET rarely learns an intent
+  reliably; ``few-examples``, warning); entities annotated fewer than 2 times
+  (``rare-entity``);
+* entity types missing from ``domain.yml`` when there is a domain (``entity-not-in-domain``);
+* text annotated in some examples but not in others (``missed-annotation``), flagged
+  only when the words are annotated in at least half of the examples containing them,
+  so that common words ("my") that are sometimes an entity do not flood the list;
+* regexes that do not compile (``bad-regex``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.examples import EntitySpan, Example
+from workbench.core.issues import Fix, Issue
+
+if TYPE_CHECKING:
+    from workbench.core.project import Project
+
+MIN_EXAMPLES = 2  # Rasa's declared minimum per intent and per entity
+FEW_EXAMPLES = 5  # below this an intent gets a warning (see module docstring)
+MAX_NGRAM_WORDS = 6  # longest annotated phrase looked for by missed-annotation
+_WORD = re.compile(r"\w+")
+_BRACKETS = re.compile(r"\[|\]")
+
+
+def validate(project: Project, *, few_examples: int = FEW_EXAMPLES) -> list[Issue]:
+    """Return ``project.load_issues`` plus every finding of the checks above.
+
+    Args:
+        project: The loaded project.
+        few_examples: Intents with fewer examples than this get a warning.
+    """
+    examples = list(project.examples)
+    issues = list(project.load_issues)
+    for index, example in enumerate(examples):
+        issues.extend(_check_example(index, example))
+    issues.extend(_check_duplicates(examples))
+    issues.extend(_check_counts(project, examples, few_examples))
+    issues.extend(_check_domain(project, examples))
+    issues.extend(_check_missed_annotations(examples))
+    issues.extend(_check_regexes(project))
+    return issues
+
+
+def _issue(severity: str, code: str, message: str, example: Example | None, index: int | None,
+           hint: str, fix: Fix | None = None) -> Issue:
+    source = example.source if example is not None else None
+    return Issue(severity, code, message, source.path if source else None,  # type: ignore[arg-type]
+                 source.line if source else None, index, hint, fix)
+
+
+def _check_example(index: int, example: Example) -> Iterable[Issue]:
+    text = example.text
+    if _BRACKETS.search(text):
+        yield _issue("warning", "suspicious-markup",
+                     f"{text!r} contains '[' or ']' that is not entity markup "
+                     "(unclosed bracket, empty span or a typo in '(entity)')", example, index,
+                     "write entities as [text](entity); remove stray brackets")
+    ordered = sorted(enumerate(example.entities), key=lambda p: (p[1].start, p[1].end))
+    for (_, left), (_, right) in zip(ordered, ordered[1:]):
+        if right.start < left.end and (left.start, left.end) != (right.start, right.end):
+            yield _issue("error", "overlapping-spans",
+                         f"spans {text[left.start:left.end]!r} and {text[right.start:right.end]!r} "
+                         f"overlap in {text!r}", example, index,
+                         "remove one of the spans; Rasa markup cannot write overlaps")
+    for position, span in enumerate(example.entities):
+        surface = text[span.start : span.end]
+        stripped = surface.strip()
+        if not stripped:
+            yield _issue("error", "empty-span", f"an entity span in {text!r} covers no text",
+                         example, index, "delete the span")
+        elif stripped != surface:
+            start = span.start + (len(surface) - len(surface.lstrip()))
+            end = start + len(stripped)
+            yield _issue("warning", "span-whitespace",
+                         f"span {surface!r} ({span.entity}) has leading/trailing spaces in {text!r}",
+                         example, index, "trim the span to the words",
+                         Fix("trim_span", {"index": index, "span": position, "start": start, "end": end}))
+        elif (span.start > 0 and text[span.start - 1].isalnum() and surface[0].isalnum()) or (
+            span.end < len(text) and text[span.end].isalnum() and surface[-1].isalnum()
+        ):
+            yield _issue("warning", "span-inside-word",
+                         f"span {surface!r} ({span.entity}) starts or ends inside a word in "
+                         f"{text!r}; the tokenizer cannot tag it", example, index,
+                         "extend the span to whole words")
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _check_duplicates(examples: list[Example]) -> Iterable[Issue]:
+    seen: dict[str, list[int]] = defaultdict(list)
+    for index, example in enumerate(examples):
+        seen[_normal(example.text)].append(index)
+    for indices in seen.values():
+        if len(indices) < 2:
+            continue
+        intents = list(dict.fromkeys(examples[i].intent for i in indices))
+        first = examples[indices[0]]
+        if len(intents) > 1:
+            for index in indices[1:]:
+                yield _issue("error", "conflicting-example",
+                             f"{examples[index].text!r} appears in intents {', '.join(intents)}",
+                             examples[index], index,
+                             "keep the example in the one intent it belongs to",
+                             Fix("remove_example", {"index": index}))
+            continue
+        for index in indices[1:]:
+            where = f" (first at line {first.source.line})" if first.source else ""
+            yield _issue("warning", "duplicate-example",
+                         f"{examples[index].text!r} is a duplicate in intent {intents[0]}{where}",
+                         examples[index], index, "delete the copy; Rasa drops it anyway",
+                         Fix("remove_example", {"index": index}))
+
+
+def _check_counts(project: Project, examples: list[Example], few: int) -> Iterable[Issue]:
+    per_intent = Counter(example.intent for example in examples)
+    first_of: dict[str, tuple[int, Example]] = {}
+    for index, example in enumerate(examples):
+        first_of.setdefault(example.intent, (index, example))
+    for intent in project.intents:
+        count = per_intent.get(intent, 0)
+        index, example = first_of.get(intent, (None, None))
+        if count < MIN_EXAMPLES:
+            yield _issue("error", "too-few-examples",
+                         f"intent {intent} has {count} example{'s' * (count != 1)}; Rasa needs "
+                         f"at least {MIN_EXAMPLES}", example, index,
+                         "add more examples or merge the intent into another")
+        elif count < few:
+            yield _issue("warning", "few-examples",
+                         f"intent {intent} has only {count} examples", example, index,
+                         f"add examples until it has at least {few}")
+    per_entity: Counter[str] = Counter()
+    first_entity: dict[str, tuple[int, Example]] = {}
+    for index, example in enumerate(examples):
+        for span in example.entities:
+            per_entity[span.entity] += 1
+            first_entity.setdefault(span.entity, (index, example))
+    for entity, count in per_entity.items():
+        if count < MIN_EXAMPLES:
+            index, example = first_entity[entity]
+            yield _issue("warning", "rare-entity",
+                         f"entity {entity} is annotated only {count} time{'s' * (count != 1)}",
+                         example, index, f"annotate it in at least {MIN_EXAMPLES} examples")
+
+
+def _check_domain(project: Project, examples: list[Example]) -> Iterable[Issue]:
+    if project.domain_entities is None:
+        return
+    reported: set[str] = set()
+    for index, example in enumerate(examples):
+        for span in example.entities:
+            if span.entity not in project.domain_entities and span.entity not in reported:
+                reported.add(span.entity)
+                yield _issue("warning", "entity-not-in-domain",
+                             f"entity {span.entity} is used in the data but not declared in "
+                             "domain.yml", example, index,
+                             f"add '- {span.entity}' under 'entities:' in domain.yml")
+
+
+def _phrases(text: str) -> Iterable[tuple[int, int]]:
+    """Yield (start, end) of every run of 1..MAX_NGRAM_WORDS consecutive words."""
+    words = [match.span() for match in _WORD.finditer(text)]
+    for first in range(len(words)):
+        for last in range(first, min(first + MAX_NGRAM_WORDS, len(words))):
+            yield words[first][0], words[last][1]
+
+
+def _check_missed_annotations(examples: list[Example]) -> Iterable[Issue]:
+    annotated: dict[str, Counter[tuple[str, str | None, str | None, str]]] = defaultdict(Counter)
+    for example in examples:
+        for span in example.entities:
+            surface = example.text[span.start : span.end]
+            if _WORD.search(surface):
+                annotated[surface.casefold()][(span.entity, span.role, span.group, span.value)] += 1
+    if not annotated:
+        return
+    misses: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    hits: Counter[str] = Counter()
+    for index, example in enumerate(examples):
+        covered = [(s.start, s.end) for s in example.entities]
+        for start, end in _phrases(example.text):
+            key = example.text[start:end].casefold()
+            if key not in annotated:
+                continue
+            if (start, end) in covered:
+                hits[key] += 1
+            elif not any(s < end and start < e for s, e in covered):
+                misses[key].append((index, start, end))
+    for key, places in misses.items():
+        if hits[key] < len(places) or len(key) < 2:
+            continue  # mostly unannotated: probably an ordinary word
+        (entity, role, group, value), _ = annotated[key].most_common(1)[0]
+        for index, start, end in places:
+            example = examples[index]
+            surface = example.text[start:end]
+            yield _issue("warning", "missed-annotation",
+                         f"{surface!r} is annotated as {entity} in {hits[key]} example"
+                         f"{'s' * (hits[key] != 1)} but not in {example.text!r}", example, index,
+                         f"annotate it as {entity} here, or use 'annotate everywhere'",
+                         Fix("annotate", {"index": index, "start": start, "end": end,
+                                          "entity": entity, "role": role, "group": group,
+                                          "value": value if value.casefold() != key else surface}))
+
+
+def _check_regexes(project: Project) -> Iterable[Issue]:
+    for regex in project.regexes:
+        for pattern in regex.patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                source = regex.source
+                yield Issue("error", "bad-regex", f"regex {regex.name}: {pattern!r} does not "
+                            f"compile: {error}", source.path if source else None,
+                            source.line if source else None, None,
+                            "fix the pattern (Python/Rasa regex syntax)")
+
+
+def fix_command(project: Project, fix: Fix) -> Any:
+    """Return the undoable command that applies ``fix`` (``None`` if it is stale).
+
+    Raises:
+        ValueError: For an unknown fix kind.
+    """
+    from workbench.core.commands import RemoveExamples, ReplaceExample
+
+    index = fix.payload.get("index")
+    if not isinstance(index, int) or not 0 <= index < len(project.examples):
+        return None
+    example = project.examples[index]
+    if fix.kind == "remove_example":
+        return RemoveExamples([index])
+    if fix.kind == "annotate":
+        p = fix.payload
+        span = EntitySpan(p["start"], p["end"], p["entity"], p["value"], p.get("role"), p.get("group"))
+        entities = tuple(sorted((*example.entities, span), key=lambda s: (s.start, s.end)))
+        return ReplaceExample(index, _with(example, entities), f"Annotate {p['entity']}")
+    if fix.kind == "trim_span":
+        position = fix.payload["span"]
+        spans = list(example.entities)
+        old = spans[position]
+        start, end = fix.payload["start"], fix.payload["end"]
+        value = old.value if old.value != example.text[old.start : old.end] else example.text[start:end]
+        spans[position] = EntitySpan(start, end, old.entity, value, old.role, old.group)
+        return ReplaceExample(index, _with(example, tuple(spans)), "Trim entity span")
+    raise ValueError(f"unknown fix kind {fix.kind!r}")
+
+
+def _with(example: Example, entities: tuple[EntitySpan, ...]) -> Example:
+    return Example(example.text, example.intent, entities, example.metadata, example.source)

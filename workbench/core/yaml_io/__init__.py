@@ -1,0 +1,1 @@
+"""Round-trip YAML input/output: files are edited in place, never regenerated."""

@@ -1,0 +1,221 @@
+"""DietConfig: DIET hyper-parameters under Rasa's own key names.
+
+Defaults are those of Rasa 3.x ``DIETClassifier.get_default_config`` (the component
+defaults). Rasa's shipped default pipeline (``default_config.yml``, used when a project
+has no pipeline) overrides two of them; see :meth:`DietConfig.rasa_default_pipeline`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+
+@dataclass(frozen=True)
+class DietConfig:
+    """DIET hyper-parameters; every field is a Rasa ``DIETClassifier`` key.
+
+    Build one from a Rasa config entry with :meth:`from_rasa` (validates values). Derive
+    variants with ``dataclasses.replace``; never mutate.
+    """
+
+    # --- architecture ---------------------------------------------------------------
+    # Dense GELU layers applied per position before the transformer (text) and after
+    # bag-of-words pooling (label); empty = none.
+    hidden_layers_sizes: Mapping[str, tuple[int, ...]] = field(
+        default_factory=lambda: {"text": (), "label": ()}
+    )
+    share_hidden_layers: bool = False  # share text/label hidden layers (same sizes needed)
+    transformer_size: int = 256  # model width H; transformer FFN inner size is 4H
+    number_of_transformer_layers: int = 2  # 0 disables the transformer
+    number_of_attention_heads: int = 4  # H must be divisible by it
+    use_key_relative_attention: bool = False  # relative-position term on attention logits
+    use_value_relative_attention: bool = False  # relative-position term on attention outputs
+    max_relative_position: int = 5  # clip distance of relative embeddings
+    unidirectional_encoder: bool = False  # causal (look-ahead) masking
+    embedding_dimension: int = 20  # size E of the shared intent/label space (and tags)
+    # Width of the sparse->dense projection per attribute.
+    dense_dimension: Mapping[str, int] = field(
+        default_factory=lambda: {"text": 128, "label": 20}
+    )
+    # Width both feature types are projected to when sequence/sentence widths differ.
+    concat_dimension: Mapping[str, int] = field(
+        default_factory=lambda: {"text": 128, "label": 20}
+    )
+    connection_density: float = 0.2  # kept fraction of weights in randomly connected layers
+    # --- loss / similarity ------------------------------------------------------------
+    number_of_negative_examples: int = 20  # K negatives per example (labels and inputs)
+    similarity_type: str = "auto"  # auto -> inner for cross_entropy, cosine for margin
+    loss_type: str = "cross_entropy"  # or "margin" ("softmax" is the legacy name of CE)
+    ranking_length: int = 10  # intents reported in the ranking (0 = all)
+    maximum_positive_similarity: float = 0.8  # mu+ of the margin loss
+    maximum_negative_similarity: float = -0.4  # mu- of the margin loss
+    use_maximum_negative_similarity: bool = True  # margin: only the hardest negative label
+    scale_loss: bool = False  # focal-style down-weighting of easy examples
+    regularization_constant: float = 0.002  # L2 factor on the regularised kernels
+    negative_margin_scale: float = 0.8  # weight of the extra negative margin terms
+    constrain_similarities: bool = False  # CE: sigmoid loss on all terms, 1+2K softmax
+    model_confidence: str = "softmax"  # "softmax"; "linear_norm" (old configs); "auto"
+    renormalize_confidences: bool = False  # renormalise the top ranking_length confidences
+    # --- regularisation ---------------------------------------------------------------
+    drop_rate: float = 0.2  # dropout of inputs, FFNs and the transformer
+    drop_rate_attention: float = 0.0  # drop whole attention links before the softmax
+    use_sparse_input_dropout: bool = True  # drop stored non-zeros of sparse text inputs
+    use_dense_input_dropout: bool = True  # dropout after the sparse->dense projection
+    # --- training ---------------------------------------------------------------------
+    epochs: int = 300  # Rasa component default; the default pipeline uses 100
+    batch_size: tuple[int, int] = (64, 256)  # linear increase over epochs; (b, b) = constant
+    batch_strategy: str = "balanced"  # or "sequence" (plain shuffling)
+    learning_rate: float = 0.001  # Adam, constant
+    random_seed: int | None = None  # None -> the caller's seed
+    evaluate_every_number_of_epochs: int = 20  # validation frequency; -1 = at the end only
+    evaluate_on_number_of_examples: int = 0  # stratified hold-out size; 0 = no validation
+    checkpoint_model: bool = False  # keep the best validation weights
+    drop_small_last_batch: bool = False  # drop a last batch smaller than ceil(bs/2)
+    # --- tasks / misc -----------------------------------------------------------------
+    intent_classification: bool = True  # train and predict intents
+    entity_recognition: bool = True  # train and predict entities (off if data has none)
+    use_masked_language_model: bool = False  # MLM auxiliary loss (needs a transformer)
+    BILOU_flag: bool = True  # BILOU tagging (else IO tags)  # noqa: N815 (Rasa's name)
+    featurizers: tuple[str, ...] = ()  # restrict to these featurizer aliases (empty = all)
+    split_entities_by_comma: bool | Mapping[str, bool] = True  # post-processing (§4.11)
+    # Messages about unknown or deprecated keys found by from_rasa (not a setting).
+    warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    # ------------------------------------------------------------------------------------
+    @classmethod
+    def rasa_default_pipeline(cls) -> DietConfig:
+        """Return the DIET settings of Rasa's shipped default pipeline.
+
+        ``default_config.yml`` (used by ``rasa init`` and when a project configures no
+        pipeline) sets ``epochs: 100`` and ``constrain_similarities: true``.
+        """
+        return cls(epochs=100, constrain_similarities=True)
+
+    @classmethod
+    def from_rasa(cls, mapping: Mapping[str, Any] | None) -> DietConfig:
+        """Build a config from a Rasa ``DIETClassifier`` pipeline entry.
+
+        Args:
+            mapping: The entry as plain data (``name`` is allowed and ignored).
+
+        Returns:
+            The validated config; unknown or deprecated keys are described in its
+            ``warnings`` tuple.
+
+        Raises:
+            ValueError: A value has the wrong type or is out of range; the message names
+                the key and says what is allowed.
+        """
+        from workbench.nlu.diet.config_parsing import parse_rasa_mapping
+
+        values, warnings = parse_rasa_mapping(mapping or {}, cls)
+        config = cls(**values, warnings=tuple(warnings))
+        config.validate()
+        return config
+
+    def to_rasa(self) -> dict[str, Any]:
+        """Return the settings as plain JSON-able data with Rasa's key names."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name == "warnings":
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping):
+                value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    # ------------------------------------------------------------------------------------
+    @property
+    def similarity(self) -> str:
+        """The effective similarity ("inner" or "cosine") after resolving "auto"."""
+        if self.similarity_type != "auto":
+            return self.similarity_type
+        return "cosine" if self.loss_type == "margin" else "inner"
+
+    @property
+    def uses_margin_loss(self) -> bool:
+        """True for ``loss_type: margin``."""
+        return self.loss_type == "margin"
+
+    def batch_size_for_epoch(self, epoch: int) -> int:
+        """Return Rasa's linearly increasing batch size for a 0-based epoch."""
+        b0, b1 = self.batch_size
+        if self.epochs <= 1:
+            return b0
+        return int(b0 + epoch * (b1 - b0) / (self.epochs - 1))
+
+    def validate(self) -> None:
+        """Check value ranges and combinations.
+
+        Raises:
+            ValueError: naming the offending key.
+        """
+        _check(self.epochs >= 1, "epochs", "must be at least 1")
+        _check(self.number_of_transformer_layers >= 0, "number_of_transformer_layers",
+               "must be 0 or more")
+        _check(self.transformer_size >= 1, "transformer_size", "must be at least 1")
+        _check(self.number_of_attention_heads >= 1, "number_of_attention_heads",
+               "must be at least 1")
+        if self.number_of_transformer_layers > 0:
+            _check(self.transformer_size % self.number_of_attention_heads == 0,
+                   "number_of_attention_heads",
+                   f"must divide transformer_size ({self.transformer_size})")
+        _check(self.max_relative_position >= 1, "max_relative_position",
+               "must be at least 1")
+        _check(self.embedding_dimension >= 1, "embedding_dimension", "must be at least 1")
+        _check(0.0 <= self.connection_density <= 1.0, "connection_density",
+               "must be between 0 and 1")
+        _check(self.number_of_negative_examples >= 1, "number_of_negative_examples",
+               "must be at least 1")
+        _check(self.similarity_type in ("auto", "inner", "cosine"), "similarity_type",
+               "must be one of auto, inner, cosine")
+        _check(self.loss_type in ("cross_entropy", "margin"), "loss_type",
+               "must be cross_entropy or margin")
+        _check(self.ranking_length >= 0, "ranking_length", "must be 0 or more")
+        _check(self.model_confidence in ("softmax", "linear_norm", "auto"),
+               "model_confidence", "must be softmax (or linear_norm for old configs)")
+        _check(not (self.renormalize_confidences and self.model_confidence != "softmax"),
+               "renormalize_confidences", "only works with model_confidence: softmax")
+        for key in ("drop_rate", "drop_rate_attention"):
+            _check(0.0 <= getattr(self, key) < 1.0, key, "must be in [0, 1)")
+        _check(self.regularization_constant >= 0, "regularization_constant",
+               "must be 0 or more")
+        _check(self.learning_rate > 0 and math.isfinite(self.learning_rate),
+               "learning_rate", "must be a positive number")
+        b0, b1 = self.batch_size
+        _check(b0 >= 1 and b1 >= 1, "batch_size", "sizes must be at least 1")
+        _check(self.batch_strategy in ("balanced", "sequence"), "batch_strategy",
+               "must be balanced or sequence")
+        _check(self.evaluate_every_number_of_epochs >= 1
+               or self.evaluate_every_number_of_epochs == -1,
+               "evaluate_every_number_of_epochs", "must be at least 1, or -1")
+        _check(self.evaluate_on_number_of_examples >= 0, "evaluate_on_number_of_examples",
+               "must be 0 or more")
+        _check(not (self.use_masked_language_model
+                    and self.number_of_transformer_layers == 0),
+               "use_masked_language_model", "needs number_of_transformer_layers > 0")
+        _check(self.intent_classification or self.entity_recognition,
+               "intent_classification", "intent_classification and entity_recognition "
+               "cannot both be false")
+        for attr in ("text", "label"):
+            _check(self.dense_dimension[attr] >= 1, "dense_dimension", "must be positive")
+            _check(self.concat_dimension[attr] >= 1, "concat_dimension", "must be positive")
+            _check(all(s >= 1 for s in self.hidden_layers_sizes[attr]),
+                   "hidden_layers_sizes", "sizes must be positive")
+        if self.share_hidden_layers:
+            _check(tuple(self.hidden_layers_sizes["text"])
+                   == tuple(self.hidden_layers_sizes["label"]), "share_hidden_layers",
+                   "needs identical hidden_layers_sizes for text and label")
+
+
+def _check(ok: bool, key: str, what: str) -> None:
+    if not ok:
+        raise ValueError(f"DIETClassifier option '{key}' {what}.")

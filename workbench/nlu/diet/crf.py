@@ -1,0 +1,122 @@
+"""Linear-chain CRF as in Rasa's ``crf.py`` (TF-Addons), §4.11.
+
+No start/end transitions: the score of tags ``y`` for unaries ``U`` is
+``sum_t U[t, y_t] + sum_{t>=1} A[y_{t-1}, y_t]`` over the real tokens of a sequence.
+Positions past a sequence's length are ignored (the CLS slot and padding).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from workbench.nlu.diet.layers import glorot_uniform_
+
+
+class CRF(nn.Module):
+    """Transition matrix plus log-likelihood and Viterbi decoding.
+
+    Args:
+        n_tags: Number of tags (id 0 is "O").
+    """
+
+    l2_regularized = True  # Rasa regularises the transition matrix
+
+    def __init__(self, n_tags: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_tags, n_tags))  # A[prev, next]
+        glorot_uniform_(self.weight, n_tags, n_tags)
+
+    def log_likelihood(self, unaries: torch.Tensor, tags: torch.Tensor,
+                       lengths: torch.Tensor) -> torch.Tensor:
+        """Return ``score(y) - log Z`` per sequence.
+
+        Args:
+            unaries: (batch, P, n_tags) logits.
+            tags: (batch, P) int64 gold tags (values past ``lengths`` ignored).
+            lengths: (batch,) number of real tokens (0 allowed: likelihood 0).
+
+        Returns:
+            (batch,) log-likelihoods.
+        """
+        n_batch, n_pos, _ = unaries.shape
+        steps = torch.arange(n_pos, device=unaries.device)
+        mask = (steps[None, :] < lengths[:, None]).to(unaries.dtype)  # (B, P)
+        unary = unaries.gather(2, tags[..., None]).squeeze(2)  # (B, P)
+        score = (unary * mask).sum(1)  # (B,)
+        if n_pos > 1:
+            trans = self.weight[tags[:, :-1], tags[:, 1:]]  # (B, P-1)
+            score = score + (trans * mask[:, 1:]).sum(1)
+        return score - self.log_partition(unaries, mask)
+
+    def log_partition(self, unaries: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Forward algorithm: (batch, P, n_tags), (batch, P) float mask -> (batch,)."""
+        # logsumexp_i(alpha_i + A_ij) as a matmul in shifted exp-space:
+        # m + max(A) + log(exp(alpha - m) @ exp(A - max(A))); avoids a (B, N, N) exp per
+        # step. Terms more than ~80 nats below the row maximum underflow, which changes
+        # the result by less than float32 precision.
+        shift = self.weight.max().detach()
+        exp_trans = torch.exp(self.weight - shift)  # (N, N)
+        alpha = unaries[:, 0]  # (B, N)
+        for t in range(1, unaries.shape[1]):
+            top = alpha.max(dim=1, keepdim=True).values.detach()  # (B, 1)
+            summed = torch.exp(alpha - top) @ exp_trans  # (B, N)
+            step = torch.log(summed.clamp_min(1e-30)) + top + shift + unaries[:, t]
+            keep = mask[:, t:t + 1]  # (B, 1)
+            alpha = keep * step + (1 - keep) * alpha
+        log_z = torch.logsumexp(alpha, dim=1)  # (B,)
+        return log_z * (mask[:, 0] > 0)  # empty sequences have likelihood 0
+
+    @torch.no_grad()
+    def decode(self, unaries: torch.Tensor,
+               lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Viterbi decoding with per-token confidences.
+
+        Confidences follow Rasa's construction (softmax over the previous tag of
+        ``v_t(i) + A[i, y*_{t+1}]``) but back-track with the *tag* index; Rasa's code
+        back-tracks with ``int(confidence)`` instead (an accident that reads tag 0 for
+        every token before the last two). So the confidence of token ``t < T-1`` is
+        ``softmax_i(v_t(i) + A[i, y*_{t+1}])[y*_t]`` and of the last token
+        ``max softmax(v_{T-1})``.
+
+        Args:
+            unaries: (batch, P, n_tags).
+            lengths: (batch,) real tokens per sequence.
+
+        Returns:
+            tags: (batch, P) int64, 0 past the length.
+            confidences: (batch, P) float, 0 past the length.
+        """
+        n_batch, n_pos, n_tags = unaries.shape
+        device = unaries.device
+        v = unaries[:, 0]  # (B, N) Viterbi scores at t
+        scores = [v]
+        pointers = []
+        for t in range(1, n_pos):
+            cand = v[:, :, None] + self.weight  # (B, prev, next)
+            best, arg = cand.max(dim=1)  # (B, N)
+            new_v = best + unaries[:, t]
+            active = (t < lengths)[:, None]  # (B, 1)
+            v = torch.where(active, new_v, v)
+            pointers.append(arg)
+            scores.append(v)
+        # v is now the score at each sequence's last real token.
+        last_tag = v.argmax(dim=1)  # (B,)
+        last_conf = torch.softmax(v, dim=1).max(dim=1).values  # (B,)
+        tags = torch.zeros(n_batch, n_pos, dtype=torch.long, device=device)
+        conf = torch.zeros(n_batch, n_pos, dtype=unaries.dtype, device=device)
+        rows = torch.arange(n_batch, device=device)
+        last = (lengths - 1).clamp(min=0)
+        tags[rows, last] = last_tag
+        conf[rows, last] = last_conf
+        current = last_tag
+        for t in range(n_pos - 2, -1, -1):
+            inside = (t + 1) < lengths  # (B,) position t+1 is real -> t is a real inner token
+            prev = pointers[t].gather(1, current[:, None]).squeeze(1)  # (B,)
+            probs = torch.softmax(scores[t] + self.weight[:, current].t(), dim=1)  # (B, N)
+            prev_conf = probs.gather(1, prev[:, None]).squeeze(1)
+            current = torch.where(inside, prev, torch.where(t == last, last_tag, current))
+            tags[:, t] = torch.where(inside, prev, tags[:, t])
+            conf[:, t] = torch.where(inside, prev_conf, conf[:, t])
+        valid = torch.arange(n_pos, device=device)[None, :] < lengths[:, None]
+        return tags * valid, conf * valid

@@ -1,0 +1,125 @@
+"""Small building blocks of DIET: randomly connected dense layers, FFN stacks, Embed.
+
+Rasa initialises every kernel with Keras' Glorot-uniform and every bias with zeros; the
+helpers here do the same. Layers whose kernel Rasa L2-regularises carry
+``l2_regularized = True`` so the trainer can find them (see
+:mod:`workbench.nlu.diet.regularization`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def glorot_uniform_(weight: torch.Tensor, fan_in: int, fan_out: int,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """Fill ``weight`` in place with Keras' Glorot-uniform distribution."""
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    with torch.no_grad():
+        return weight.uniform_(-limit, limit, generator=generator)
+
+
+def connection_mask(n_in: int, n_out: int, density: float) -> torch.Tensor:
+    """Build Rasa's ``RandomlyConnectedDense`` 0/1 mask in torch layout.
+
+    ``M = clip(tiled identity + (u < density), 0, 1)``: the identity of size
+    ``min(in, out)`` tiled over the kernel guarantees every input and every output at
+    least one connection.
+
+    Returns:
+        Bool tensor (n_out, n_in) (torch's weight layout; Rasa's kernel is its transpose).
+    """
+    if density >= 1.0:
+        return torch.ones(n_out, n_in, dtype=torch.bool)
+    small = min(n_in, n_out)
+    reps_in = -(-n_in // small)
+    reps_out = -(-n_out // small)
+    eye = torch.eye(small, dtype=torch.bool).repeat(reps_in, reps_out)[:n_in, :n_out]
+    random = torch.rand(n_in, n_out) < density  # (in, out) as in Rasa
+    return (eye | random).t().contiguous()  # (out, in)
+
+
+class RandomlyConnectedDense(nn.Module):
+    """Dense layer whose kernel keeps only a fixed random subset of connections.
+
+    Rasa overwrites the kernel with ``W * M`` before every call, so masked weights get
+    gradients and Adam updates but are zero whenever used. We keep the same invariant by
+    zeroing masked weights once after construction and after every optimiser step
+    (:meth:`apply_mask_`, called by the trainer), which avoids an extra multiply and
+    its backward on every call. ``parts`` > 1 builds one fused layer equal to ``parts``
+    independent layers of ``n_out`` units side by side (used for Q, K, V).
+
+    Args:
+        n_in: Input width.
+        n_out: Output width (per part).
+        density: Fraction of kept random connections (``connection_density``).
+        bias: Whether the layer has a bias.
+        parts: Number of independent layers fused along the output axis.
+    """
+
+    def __init__(self, n_in: int, n_out: int, density: float, *, bias: bool = True,
+                 parts: int = 1) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_out * parts, n_in))  # (out, in)
+        self.bias = nn.Parameter(torch.zeros(n_out * parts)) if bias else None
+        masks = [connection_mask(n_in, n_out, density) for _ in range(parts)]
+        self.register_buffer("mask", torch.cat(masks, dim=0))  # bool (out, in)
+        for p in range(parts):
+            glorot_uniform_(self.weight[p * n_out:(p + 1) * n_out], n_in, n_out)
+        self.apply_mask_()
+
+    @torch.no_grad()
+    def apply_mask_(self) -> None:
+        """Zero the masked-out weights in place."""
+        self.weight.mul_(self.mask)
+
+    def masked_weight(self) -> torch.Tensor:
+        """Return the weight with the mask applied (for the L2 term)."""
+        return self.weight * self.mask
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., n_in) -> (..., n_out * parts)."""
+        return F.linear(x, self.weight, self.bias)
+
+
+class Embed(nn.Module):
+    """Rasa's ``Embed`` layer: a plain dense projection with bias, no activation, L2."""
+
+    l2_regularized = True
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_out, n_in))
+        self.bias = nn.Parameter(torch.zeros(n_out))
+        glorot_uniform_(self.weight, n_in, n_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., n_in) -> (..., n_out)."""
+        return F.linear(x, self.weight, self.bias)
+
+
+class Ffnn(nn.Module):
+    """Rasa's ``Ffnn``: randomly connected dense + exact GELU + dropout per size.
+
+    An empty size list is the identity (no dropout either).
+    """
+
+    def __init__(self, n_in: int, sizes: tuple[int, ...], density: float,
+                 drop_rate: float) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        for size in sizes:
+            dense = RandomlyConnectedDense(n_in, size, density)
+            dense.l2_regularized = True  # hidden FFN kernels are L2-regularised in Rasa
+            layers += [dense, nn.GELU(), nn.Dropout(drop_rate)]
+            n_in = size
+        self.layers = nn.Sequential(*layers)
+        self.out_dim = n_in
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., n_in) -> (..., sizes[-1])."""
+        return self.layers(x)

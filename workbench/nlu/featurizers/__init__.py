@@ -1,0 +1,1 @@
+"""Sparse featurizers (one per module), all implementing :class:`Featurizer`."""

@@ -1,0 +1,172 @@
+"""Rasa's ``LexicalSyntacticFeaturizer``: word-shape features in a sliding window (§3.4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from workbench.nlu.featurizers.base import (
+    Featurizer,
+    FeaturizerError,
+    FeaturizerOutput,
+    TrainingCorpus,
+)
+from workbench.nlu.sparse import SparseRows
+from workbench.nlu.tokenizers import Token
+
+# Rasa's default: previous token, current token, next token.
+DEFAULT_FEATURES: tuple[tuple[str, ...], ...] = (
+    ("low", "title", "upper"),
+    ("BOS", "EOS", "low", "upper", "title", "digit"),
+    ("low", "title", "upper"),
+)
+
+# feature name -> f(token, absolute position, number of tokens) -> raw value
+_FUNCTIONS: dict[str, Callable[[Token, int, int], object]] = {
+    "low": lambda t, i, n: t.text.islower(),
+    "title": lambda t, i, n: t.text.istitle(),
+    "upper": lambda t, i, n: t.text.isupper(),
+    "digit": lambda t, i, n: t.text.isdigit(),
+    "prefix5": lambda t, i, n: t.text[:5],
+    "prefix2": lambda t, i, n: t.text[:2],
+    "suffix5": lambda t, i, n: t.text[-5:],
+    "suffix3": lambda t, i, n: t.text[-3:],
+    "suffix2": lambda t, i, n: t.text[-2:],
+    "suffix1": lambda t, i, n: t.text[-1:],
+    "BOS": lambda t, i, n: i == 0,
+    "EOS": lambda t, i, n: i == n - 1,
+}
+_NEEDS_SPACY = ("pos", "pos2")
+
+
+def validate_features(features: Any) -> tuple[tuple[str, ...], ...]:
+    """Check a ``features`` option (list of lists of names); raise naming the problem."""
+    if not isinstance(features, (list, tuple)) or not features or not all(
+        isinstance(slot, (list, tuple)) for slot in features
+    ):
+        raise FeaturizerError(
+            "LexicalSyntacticFeaturizer: option 'features' must be a non-empty list of "
+            "lists of feature names, e.g. [[low, title], [BOS, EOS, low], [low]]"
+        )
+    for slot in features:
+        for name in slot:
+            if name in _NEEDS_SPACY:
+                raise FeaturizerError(
+                    f"LexicalSyntacticFeaturizer: feature '{name}' needs spaCy's "
+                    "part-of-speech tags, which the workbench does not provide; remove it"
+                )
+            if name not in _FUNCTIONS:
+                raise FeaturizerError(
+                    f"LexicalSyntacticFeaturizer: unknown feature '{name}' (known: "
+                    f"{', '.join(sorted(_FUNCTIONS))})"
+                )
+    return tuple(tuple(str(n) for n in slot) for slot in features)
+
+
+def _relative_positions(window: int) -> list[int]:
+    """Offsets of each window slot: -h .. h-1+(n mod 2), h = n // 2."""
+    half = window // 2
+    return list(range(-half, half + window % 2))
+
+
+@dataclass
+class LexicalSyntacticFeaturizer(Featurizer):
+    """Multi-hot ``(slot, feature, value)`` indicators per token; no sentence features."""
+
+    features: tuple[tuple[str, ...], ...] = DEFAULT_FEATURES
+    alias: str = "LexicalSyntacticFeaturizer"
+    # (slot, feature name) -> value string -> column
+    index: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
+
+    name = "LexicalSyntacticFeaturizer"
+
+    @classmethod
+    def from_rasa(cls, settings: Mapping[str, Any]) -> LexicalSyntacticFeaturizer:
+        """Build from a Rasa component mapping."""
+        features = validate_features(settings.get("features", DEFAULT_FEATURES))
+        return cls(features=features, alias=str(settings.get("alias", cls.name)))
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Options that change the output."""
+        return {"features": [list(s) for s in self.features], "alias": self.alias}
+
+    @property
+    def sequence_dim(self) -> int:
+        """Number of ``(slot, feature, value)`` combinations seen in training."""
+        return sum(len(values) for values in self.index.values())
+
+    @property
+    def sentence_dim(self) -> int:
+        """Always 0: this featurizer has no sentence features."""
+        return 0
+
+    @property
+    def has_sentence_features(self) -> bool:
+        """False: only sequence features."""
+        return False
+
+    def _raw(self, tokens: Sequence[Token]) -> list[list[tuple[tuple[int, str], str]]]:
+        n = len(tokens)
+        offsets = _relative_positions(len(self.features))
+        result = []
+        for i in range(n):
+            row = []
+            for slot, (offset, names) in enumerate(zip(offsets, self.features)):
+                j = i + offset
+                if 0 <= j < n:
+                    for fname in names:
+                        row.append(((slot, fname), str(_FUNCTIONS[fname](tokens[j], j, n))))
+            result.append(row)
+        return result
+
+    def fit(self, corpus: TrainingCorpus) -> None:
+        """Collect the observed values per (slot, feature) and assign columns."""
+        seen: dict[tuple[int, str], set[str]] = {}
+        for tokens in corpus.tokens:
+            for row in self._raw(tokens):
+                for key, value in row:
+                    seen.setdefault(key, set()).add(value)
+        self.index = {}
+        offset = 0
+        for key in sorted(seen):
+            values = sorted(seen[key])
+            self.index[key] = {v: offset + k for k, v in enumerate(values)}
+            offset += len(values)
+
+    def transform(self, tokens: Sequence[Token], text: str) -> FeaturizerOutput:
+        """One multi-hot row per token (values unseen in training are ignored)."""
+        rows = []
+        for raw in self._raw(tokens):
+            row: dict[int, float] = {}
+            for key, value in raw:
+                col = self.index.get(key, {}).get(value)
+                if col is not None:
+                    row[col] = 1.0
+            rows.append(row)
+        return FeaturizerOutput(SparseRows.from_row_dicts(rows, self.sequence_dim), None)
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Settings plus the value index as a list of [slot, feature, [values]]."""
+        index = [
+            [slot, fname, sorted(values, key=values.__getitem__)]
+            for (slot, fname), values in self.index.items()
+        ]
+        return {"settings": self.settings, "index": index}, {}
+
+    @classmethod
+    def from_state(
+        cls, state: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> LexicalSyntacticFeaturizer:
+        """Rebuild from :meth:`to_state` output."""
+        featurizer = cls.from_rasa(state["settings"])
+        offset = 0
+        for slot, fname, values in state["index"]:
+            featurizer.index[(int(slot), str(fname))] = {
+                v: offset + k for k, v in enumerate(values)
+            }
+            offset += len(values)
+        return featurizer

@@ -1,0 +1,211 @@
+"""Load a trained model and parse messages: ``load_model(path).parse(text)``.
+
+The DIET forward pass runs under ``torch.inference_mode``; featurization is plain dict
+look-ups. Texts longer than ``max_tokens`` tokens are cut (the prediction says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from workbench.nlu.artefacts import ArtefactError, load_artefact
+from workbench.nlu.bilou import NO_ENTITY, repair_bilou, tags_to_entities
+from workbench.nlu.features import MessageFeatures
+from workbench.nlu.pipeline import FittedPipeline
+from workbench.nlu.predictor import EntityPrediction, IntentScore, Prediction, TokenTag
+from workbench.nlu.synonyms import EntitySynonymMapper
+
+MAX_TOKENS = 512  # longer texts are truncated (attention is quadratic in length)
+
+
+def rank_intents(
+    names: Sequence[str], confidences: np.ndarray, ranking_length: int, renormalize: bool
+) -> tuple[IntentScore, ...]:
+    """Rasa's ``rank_and_mask``: top ``ranking_length`` (0 = all), optional renormalising."""
+    order = np.argsort(-confidences, kind="stable")
+    if 0 < ranking_length < len(order):
+        order = order[:ranking_length]
+    kept = confidences[order].astype(np.float64)
+    if renormalize and kept.sum() > 0:
+        kept = kept / kept.sum()
+    return tuple(IntentScore(names[i], float(c)) for i, c in zip(order, kept))
+
+
+class NluModel:
+    """A loaded model: featurize -> DIET -> post-processing (Rasa's parse output)."""
+
+    def __init__(self, model: Any, pipeline: FittedPipeline, diet_config: Any,
+                 synonyms: EntitySynonymMapper | None = None,
+                 metadata: Mapping[str, Any] | None = None,
+                 path: Path | None = None, max_tokens: int = MAX_TOKENS) -> None:
+        self.model = model.eval()
+        self.pipeline = pipeline
+        self.config = diet_config
+        self.synonyms = synonyms
+        self.metadata = dict(metadata or {})
+        self.path = path
+        self.max_tokens = max_tokens
+        self.spec = model.spec
+        self.intent_names: tuple[str, ...] = tuple(self.spec.intent_names)
+
+    # -- batch prediction ---------------------------------------------------------------
+    def predict_many(self, texts: Iterable[str], batch_size: int = 64) -> list[Prediction]:
+        """Predict several texts (batched through DIET)."""
+        texts = list(texts)
+        results: list[Prediction | None] = [None] * len(texts)
+        featurized: list[tuple[int, MessageFeatures, bool]] = []
+        for i, text in enumerate(texts):
+            tokens = self.pipeline.tokenizer.tokenize(text)
+            if not tokens:
+                results[i] = Prediction(text, None, (), ())
+                continue
+            truncated = len(tokens) > self.max_tokens
+            tokens = tokens[: self.max_tokens]
+            featurized.append((i, self.pipeline.featurize_tokens(tokens, text), truncated))
+        for start in range(0, len(featurized), batch_size):
+            chunk = featurized[start : start + batch_size]
+            outputs = self._run([m for _, m, _ in chunk])
+            for (i, message, truncated), out in zip(chunk, outputs):
+                results[i] = self._post_process(texts[i], message, out, truncated)
+        return [r for r in results if r is not None]
+
+    def _run(self, messages: list[MessageFeatures]) -> list[dict[str, Any]]:
+        from workbench.nlu.diet.batching import collate_messages
+
+        batch = collate_messages(messages, has_sentence=self.spec.sentence_dim > 0)
+        with torch.inference_mode():
+            pred = self.model.predict(batch)
+        per_message: list[dict[str, Any]] = []
+        conf = pred.intent_confidences.float().numpy() if pred.intent_confidences is not None else None
+        emb = pred.sentence_embeddings.float().numpy() if pred.sentence_embeddings is not None else None
+        tags = {k: (ids.numpy(), c.float().numpy()) for k, (ids, c) in pred.tags.items()}
+        for b, message in enumerate(messages):
+            n = len(message.tokens)
+            per_message.append({
+                "confidences": conf[b] if conf is not None else None,
+                "embedding": emb[b] if emb is not None else np.zeros(0, np.float32),
+                "tags": {k: (ids[b, :n], c[b, :n]) for k, (ids, c) in tags.items()},
+            })
+        return per_message
+
+    def _post_process(self, text: str, message: MessageFeatures, out: dict[str, Any],
+                      truncated: bool) -> Prediction:
+        ranking: tuple[IntentScore, ...] = ()
+        if out["confidences"] is not None and self.intent_names:
+            ranking = rank_intents(self.intent_names, out["confidences"],
+                                   int(self.config.ranking_length),
+                                   bool(self.config.renormalize_confidences))
+        tag_strings: dict[str, list[str]] = {}
+        tag_conf: dict[str, list[float]] = {}
+        for kind, (ids, conf) in out["tags"].items():
+            if not np.any(ids):
+                continue  # Rasa skips tag kinds without any non-O prediction
+            names = self.spec.tag_names[kind]
+            strings = [names[int(i)] for i in ids]
+            confs = [float(c) for c in conf]
+            if self.config.BILOU_flag:
+                strings, confs = repair_bilou(strings, confs)
+            tag_strings[kind], tag_conf[kind] = strings, confs
+        entities = tags_to_entities(
+            text, message.tokens, tag_strings, tag_conf,
+            split_entities_by_comma=self.config.split_entities_by_comma,
+        ) if "entity" in tag_strings else []
+        surfaces = [e["value"] for e in entities]
+        if self.synonyms is not None:
+            self.synonyms.process(entities)
+        token_tags = tuple(
+            TokenTag(t.text, t.start, t.end,
+                     {k: v[i] for k, v in tag_strings.items() if v[i] != NO_ENTITY},
+                     {k: tag_conf[k][i] for k, v in tag_strings.items() if v[i] != NO_ENTITY})
+            for i, t in enumerate(message.tokens)
+        )
+        return Prediction(
+            text=text,
+            intent=ranking[0] if ranking else None,
+            ranking=ranking,
+            entities=tuple(_entity(e, s) for e, s in zip(entities, surfaces)),
+            tokens=token_tags,
+            embedding=np.asarray(out["embedding"], dtype=np.float32),
+            truncated=truncated,
+        )
+
+    # -- public API ---------------------------------------------------------------------
+    def predict(self, text: str) -> Prediction:
+        """Predict one text."""
+        return self.predict_many([text])[0]
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's parse output for ``text``."""
+        return self.predict(text).to_rasa()
+
+    def embed(self, texts: Iterable[str]) -> np.ndarray:
+        """Sentence embeddings ``(n, embedding_dimension)``; zeros for empty texts."""
+        predictions = self.predict_many(texts)
+        dim = max((p.embedding.shape[0] for p in predictions), default=0)
+        out = np.zeros((len(predictions), dim), dtype=np.float32)
+        for i, p in enumerate(predictions):
+            if p.embedding.shape[0] == dim:
+                out[i] = p.embedding
+        return out
+
+
+def _entity(entity: Mapping[str, Any], surface: str) -> EntityPrediction:
+    return EntityPrediction(
+        entity=entity["entity"], start=int(entity["start"]), end=int(entity["end"]),
+        value=str(entity["value"]), confidence=float(entity.get("confidence_entity", 0.0)),
+        text=surface, role=entity.get("role"), role_confidence=entity.get("confidence_role"),
+        group=entity.get("group"), group_confidence=entity.get("confidence_group"),
+        processors=tuple(entity.get("processors", ())),
+        extractor=str(entity.get("extractor", "DIETClassifier")),
+    )
+
+
+def model_from_parts(model: Any, pipeline: FittedPipeline, diet_config: Any,
+                     synonyms: EntitySynonymMapper | Mapping[str, str] | None = None,
+                     ) -> NluModel:
+    """An ``NluModel`` from in-memory training results (no files involved)."""
+    if synonyms is not None and not isinstance(synonyms, EntitySynonymMapper):
+        synonyms = EntitySynonymMapper.from_state(synonyms)
+    return NluModel(model, pipeline, diet_config, synonyms)
+
+
+def load_model(path: str | Path) -> NluModel:
+    """Load a model directory written by :func:`workbench.nlu.artefacts.save_model`.
+
+    Raises:
+        ArtefactError: the directory is missing, incomplete, tampered with, or its
+            contents do not fit together (the message names the file and says to retrain).
+    """
+    from workbench.nlu.diet.builder import build_model
+    from workbench.nlu.diet.config import DietConfig
+    from workbench.nlu.diet.spec import ModelSpec
+
+    artefact = load_artefact(path)
+    meta = artefact.metadata
+    where = artefact.path / "metadata.json"
+    try:
+        config = DietConfig.from_rasa(meta["diet_config"])
+        spec = ModelSpec.from_dict(meta["model_spec"])
+        pipeline = FittedPipeline.from_state(meta["pipeline"], artefact.featurizer_arrays)
+        synonyms = (EntitySynonymMapper.from_state(meta["synonyms"])
+                    if meta.get("synonyms") is not None else None)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ArtefactError(f"{where}: incomplete or inconsistent ({error!r}). Retrain "
+                            "the model with `workbench train`.") from None
+    if (pipeline.sequence_dim, pipeline.sentence_dim) != (spec.sequence_dim, spec.sentence_dim):
+        raise ArtefactError(f"{where}: featurizer sizes do not match the model's input "
+                            "sizes. Retrain the model with `workbench train`.")
+    model = build_model(config, spec)
+    try:
+        model.load_state_dict(dict(artefact.weights), strict=True)
+    except RuntimeError as error:
+        first = str(error).splitlines()[0]
+        raise ArtefactError(f"{artefact.path / 'model.safetensors'}: weights do not fit "
+                            f"the saved configuration ({first}). Retrain the model with "
+                            "`workbench train`.") from None
+    return NluModel(model, pipeline, config, synonyms, meta, artefact.path)

@@ -1,0 +1,410 @@
+"""MainWindow: intents on the left, examples and resource editors in tabs, problems below.
+
+The window wires the pieces together; the pieces own their behaviour: ``ProjectSession``
+(project + undo history), ``ProjectGuard`` (recovery file, file watcher), the views, and
+``EditHandlers`` (intent/example actions).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
+
+from workbench.core.issues import Issue
+from workbench.core.project import ProjectLoadError
+from workbench.qt.actions import ACTION_SPECS, create_actions
+from workbench.qt.dialogs.prompter import DialogPrompter, Prompter
+from workbench.qt.dialogs.shortcuts_dialog import ShortcutsDialog
+from workbench.qt.edit_handlers import EditHandlers
+from workbench.qt.models.example_table_model import ExampleTableModel
+from workbench.qt.models.intent_list_model import IntentTableModel
+from workbench.qt.palette import EntityPalette
+from workbench.qt.project_guard import ProjectGuard
+from workbench.qt.recovery import apply_recovery, differs, read_recovery
+from workbench.qt.session import ProjectSession
+from workbench.qt.settings import SettingsStore
+from workbench.qt.views.examples_view import ExamplesView
+from workbench.qt.views.intent_panel import IntentPanel
+from workbench.qt.views.problems_panel import ProblemsPanel
+from workbench.qt.views.resource_editor_view import LOOKUPS, REGEXES, SYNONYMS, ResourceEditorView
+
+SAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "sample_projects" / "pizza"
+APP_TITLE = "NLU Workbench"
+
+
+class MainWindow(QMainWindow):
+    """The workbench window.
+
+    Args:
+        settings_store: where preferences and layout persist (tests pass a temp one).
+        prompter: how to ask the user; ``None`` uses modal dialogs.
+    """
+
+    def __init__(self, settings_store: SettingsStore | None = None, prompter: Prompter | None = None) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.settings_store = settings_store or SettingsStore()
+        self.preferences = self.settings_store.load()
+        self.prompter = prompter or DialogPrompter(self)
+        self.palette_ = EntityPalette()
+        self.session = ProjectSession(self)
+        self.guard = ProjectGuard(self.session, self.preferences.autosave_seconds, self)
+        self.actions = create_actions(self)
+        self.intent_model = IntentTableModel(self)
+        self._build_views()
+        self.handlers = EditHandlers(self.session, self.prompter, self.intent_panel, self.examples_view)
+        self._build_menus()
+        self._connect()
+        self._validation_timer = QTimer(self)
+        self._validation_timer.setSingleShot(True)
+        self._validation_timer.timeout.connect(self.validate_now)
+        self._closing_confirmed = False
+        self.resize(1280, 820)
+        geometry, state = self.settings_store.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self._update_title()
+        self._update_actions()
+
+    # -- construction --------------------------------------------------------------------
+    def _build_views(self) -> None:
+        a = self.actions
+        self.intent_panel = IntentPanel(self.intent_model,
+            [a["add_intent"], a["rename_intent"], a["merge_intents"], a["delete_intent"]], self)  # fmt: skip
+        self.examples_view = ExamplesView(self.session, self.palette_, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.examples_view, "Examples")
+        self.resource_views = [ResourceEditorView(self.session, kind, self.prompter, self)
+                               for kind in (SYNONYMS, REGEXES, LOOKUPS)]  # fmt: skip
+        for view in self.resource_views:
+            self.tabs.addTab(view, view.kind.title)
+        self.setCentralWidget(self.tabs)
+        self.intent_dock = self._dock("Intents", self.intent_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.problems_panel = ProblemsPanel(self)
+        self.problems_dock = self._dock("Problems", self.problems_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.status_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.status_label)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)  # fmt: skip
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        undo, redo = self.actions["undo"], self.actions["redo"]
+        undo.triggered.connect(self.session.history.stack.undo)
+        redo.triggered.connect(self.session.history.stack.redo)
+        menus: dict[str, object] = {}
+        for spec in ACTION_SPECS:
+            if spec.menu not in menus:
+                menus[spec.menu] = self.menuBar().addMenu(f"&{spec.menu}")
+            menu = menus[spec.menu]
+            menu.addAction(self.actions[spec.name])
+            if spec.name == "open_sample":
+                self.recent_menu = menu.addMenu("Open &recent")
+                menu.addSeparator()
+        view_menu = menus["View"]
+        view_menu.addSeparator()
+        view_menu.addAction(self.intent_dock.toggleViewAction())
+        view_menu.addAction(self.problems_dock.toggleViewAction())
+        self._fill_recent_menu()
+
+    def _connect(self) -> None:
+        a, h = self.actions, None
+        handlers = {
+            "open": self.choose_project_folder, "open_file": self.choose_project_file,
+            "open_sample": lambda: self.open_project(SAMPLE_PROJECT), "save": self.save,
+            "reload": self.reload, "quit": self.close, "find": self._focus_filter,
+            "add_intent": lambda: self.handlers.add_intent(),
+            "rename_intent": lambda: self.handlers.rename_intent(),
+            "merge_intents": lambda: self.handlers.merge_intents(),
+            "delete_intent": lambda: self.handlers.delete_intent(),
+            "new_example": lambda: self.handlers.new_example(),
+            "move_examples": lambda: self.handlers.move_examples(),
+            "delete_examples": lambda: self.handlers.delete_examples(),
+            "next_example": self.examples_view.go_next,
+            "previous_example": self.examples_view.go_previous,
+            "annotate_everywhere": self._annotate_everywhere,
+            "toggle_markup": self._toggle_markup,
+            "focus_intents": lambda: self.intent_panel.view.setFocus(),
+            "focus_examples": lambda: self.examples_view.table.setFocus(),
+            "focus_editor": self._focus_editor,
+            "next_problem": self._next_problem, "shortcuts": self.show_shortcuts,
+        }  # fmt: skip
+        del h
+        for name, slot in handlers.items():
+            a[name].triggered.connect(lambda _checked=False, s=slot: s())
+        # Delete must not steal Backspace/Delete from text boxes and the span editor.
+        a["delete_examples"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.examples_view.table.addAction(a["delete_examples"])
+        self.session.dirty_changed.connect(self._on_session_dirty_changed)
+        self.session.refused.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.session.history.edited.connect(self._on_history_edited)
+        self.session.history.stack.canUndoChanged.connect(a["undo"].setEnabled)
+        self.session.history.stack.canRedoChanged.connect(a["redo"].setEnabled)
+        self.intent_panel.intent_selected.connect(self.examples_view.set_intent_scope)
+        self.examples_view.selection_changed.connect(self._update_actions)
+        self.problems_panel.jump_requested.connect(self.jump_to_issue)
+        self.problems_panel.fix_requested.connect(self.session.apply_fix)
+        self.guard.files_changed_on_disk.connect(self._on_files_changed_on_disk)
+
+    # -- opening -------------------------------------------------------------------------
+    def choose_project_folder(self) -> None:
+        """Ask for a project folder and open it."""
+        folder = QFileDialog.getExistingDirectory(self, "Open Rasa project folder")
+        if folder:
+            self.open_project(Path(folder))
+
+    def choose_project_file(self) -> None:
+        """Ask for one NLU YAML file and open it."""
+        name, _ = QFileDialog.getOpenFileName(self, "Open NLU file", "", "YAML (*.yml *.yaml)")
+        if name:
+            self.open_project(Path(name))
+
+    def open_project(self, path: str | Path, *, check_recovery: bool = True) -> bool:
+        """Open a project folder or NLU file (asking about unsaved edits first)."""
+        if not self._confirm_discard("Open another project"):
+            return False
+        try:
+            project = self.session.open(path)
+        except ProjectLoadError as error:
+            self.prompter.inform("Cannot open project", str(error))
+            return False
+        model = ExampleTableModel(project.examples, self)
+        self.palette_.prime(self.session.entity_types())
+        self.examples_view.set_table_model(model)
+        self.intent_model.refresh(project)
+        self.intent_panel.select_intent(None)
+        for view in self.resource_views:
+            view.refresh()
+        self.guard.watch(self.session.data_paths())
+        self.preferences = self.settings_store.add_recent(path)
+        self._fill_recent_menu()
+        if check_recovery:
+            self._offer_recovery()
+        self.validate_now()
+        self._update_title()
+        self._update_actions()
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def _offer_recovery(self) -> None:
+        path = self.guard.recovery_file()
+        content = read_recovery(path) if path is not None and path.exists() else None
+        project = self.session.project
+        if content is None or project is None or not differs(project, content):
+            self.guard.discard_recovery()
+            return
+        answer = self.prompter.choose(
+            "Restore unsaved work?",
+            "The last session with this project ended without saving. Restore the "
+            "edits it made? (Discard deletes them.)",
+            ("Restore", "Discard"), "Restore",
+        )  # fmt: skip
+        if answer == "Restore":
+            apply_recovery(project, content)
+            self.session.mark_restored()
+            self.intent_model.refresh(project)
+            for view in self.resource_views:
+                view.refresh()
+            if self.examples_view.editor is not None:
+                self.examples_view.editor.refresh()
+        else:
+            self.guard.discard_recovery()
+
+    def reload(self) -> bool:
+        """Reload the project from disk, dropping edits (asks first if any)."""
+        if self.session.path is None:
+            return False
+        if not self._confirm_discard("Reload from disk"):
+            return False
+        self.guard.discard_recovery()
+        self.session.history.stack.setClean()
+        self.session._restored = False  # noqa: SLF001 - the edits are being dropped
+        self.session._update_dirty()  # noqa: SLF001
+        return self.open_project(self.session.path, check_recovery=False)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.preferences.recent_projects:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_project(Path(p)))
+        self.recent_menu.setEnabled(bool(self.preferences.recent_projects))
+
+    # -- saving and closing ------------------------------------------------------------
+    def save(self) -> bool:
+        """Write the changed files (Ctrl+S)."""
+        if self.session.project is None:
+            return False
+        self.examples_view.editor.commit_draft() if self.examples_view.editor else None
+        try:
+            written = self.session.save()
+        except Exception as error:  # noqa: BLE001 - SaveError/OSError: tell the user, keep edits
+            self.prompter.inform("Save failed", f"Nothing was lost, but the files were not saved:\n{error}")
+            return False
+        self.guard.remember_saved(written)
+        self.guard.discard_recovery()
+        names = ", ".join(p.name for p in written) or "nothing changed"
+        self.statusBar().showMessage(f"Saved: {names}", 5000)
+        return True
+
+    def _confirm_discard(self, title: str) -> bool:
+        """Return True when it is fine to drop the current project (saving if asked)."""
+        if self.examples_view.editor is not None:
+            self.examples_view.editor.commit_draft()
+        if not self.session.dirty:
+            return True
+        answer = self.prompter.choose(
+            title, "The project has unsaved changes. Save them first?",
+            ("Save", "Discard", "Cancel"), "Cancel",
+        )  # fmt: skip
+        if answer == "Save":
+            return self.save()
+        if answer == "Discard":
+            self.guard.discard_recovery()
+            return True
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Ask about unsaved edits, then save the window layout and stop timers."""
+        if not self._closing_confirmed and not self._confirm_discard("Quit"):
+            event.ignore()
+            return
+        self.settings_store.save_window_state(self.saveGeometry(), self.saveState())
+        self.guard.stop()
+        self._validation_timer.stop()
+        event.accept()
+
+    def discard_and_close(self) -> None:
+        """Close without asking, keeping any recovery file (tests, crash simulation)."""
+        self._closing_confirmed = True
+        self.close()
+
+    # -- reacting ------------------------------------------------------------------------
+    def _on_history_edited(self) -> None:
+        project = self.session.project
+        if project is not None:
+            self.intent_model.refresh(project)
+        self._validation_timer.start(self.preferences.validation_delay_ms)
+        self._update_actions()
+
+    def _on_session_dirty_changed(self, _dirty: bool) -> None:
+        self._update_title()
+
+    def _update_title(self) -> None:
+        path = self.session.path
+        name = path.name if path is not None else "no project"
+        self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
+        self.setWindowModified(self.session.dirty)
+        project = self.session.project
+        if project is not None:
+            self.status_label.setText(
+                f"{len(project.examples)} examples · {len(project.intents)} intents"
+                + (" · modified" if self.session.dirty else "")
+            )
+
+    def _update_actions(self) -> None:
+        has_project = self.session.project is not None
+        selected = bool(self.examples_view.selected_rows()) if has_project else False
+        for name in ("save", "reload", "add_intent", "rename_intent", "merge_intents",
+                     "delete_intent", "new_example", "find"):  # fmt: skip
+            self.actions[name].setEnabled(has_project)
+        for name in ("move_examples", "delete_examples"):
+            self.actions[name].setEnabled(selected)
+        self.actions["undo"].setEnabled(self.session.history.stack.canUndo())
+        self.actions["redo"].setEnabled(self.session.history.stack.canRedo())
+
+    def _on_files_changed_on_disk(self, paths: list[Path]) -> None:
+        names = ", ".join(p.name for p in paths)
+        self.guard.paused = True
+        try:
+            answer = self.prompter.choose(
+                "Files changed on disk",
+                f"{names} changed outside the workbench. Reload the project from disk "
+                "(your unsaved edits are dropped) or keep the version shown here?",
+                ("Reload", "Keep mine"), "Keep mine" if self.session.dirty else "Reload",
+            )  # fmt: skip
+        finally:
+            self.guard.paused = False
+        if answer == "Reload" and self.session.path is not None:
+            self.session.history.stack.setClean()
+            self.session._restored = False  # noqa: SLF001
+            self.session._update_dirty()  # noqa: SLF001
+            self.guard.discard_recovery()
+            self.open_project(self.session.path, check_recovery=False)
+        else:
+            self.guard.remember_saved(paths)  # ask again only on the next change
+            self.session.mark_restored()  # what is shown now differs from the disk
+
+    # -- validation ------------------------------------------------------------------------
+    def validate_now(self) -> list[Issue]:
+        """Run the core validation and show the result in the problems panel."""
+        self._validation_timer.stop()
+        project = self.session.project
+        if project is None:
+            return []
+        try:
+            from workbench.core.validation import validate
+        except ImportError:  # validation not available: show what loading found
+            issues = list(project.load_issues)
+        else:
+            issues = list(validate(project))
+        self.problems_panel.set_issues(issues)
+        self.problems_dock.setWindowTitle(f"Problems ({len(issues)})" if issues else "Problems")
+        return issues
+
+    def jump_to_issue(self, issue: Issue) -> None:
+        """Show the example an issue is about."""
+        if issue.example_index is not None and self.examples_view.select_example(issue.example_index):
+            self.tabs.setCurrentWidget(self.examples_view)
+            if self.examples_view.editor is not None:
+                self.examples_view.editor.span_editor.setFocus()
+        elif issue.path is not None:
+            self.statusBar().showMessage(issue.format(), 10000)
+
+    def _next_problem(self) -> None:
+        issue = self.problems_panel.select_next()
+        if issue is not None:
+            self.jump_to_issue(issue)
+
+    # -- small actions ---------------------------------------------------------------------
+    def _focus_filter(self) -> None:
+        self.tabs.setCurrentWidget(self.examples_view)
+        self.examples_view.filter_edit.setFocus()
+        self.examples_view.filter_edit.selectAll()
+
+    def _focus_editor(self) -> None:
+        if self.examples_view.editor is not None:
+            self.tabs.setCurrentWidget(self.examples_view)
+            self.examples_view.editor.span_editor.setFocus()
+
+    def _toggle_markup(self) -> None:
+        if self.examples_view.editor is not None:
+            self.examples_view.editor.markup_button.toggle()
+
+    def _annotate_everywhere(self) -> None:
+        editor = self.examples_view.editor
+        if editor is not None and not editor.everywhere_bar.accept():
+            self.statusBar().showMessage("Annotate a span first: then Ctrl+E labels it everywhere.", 5000)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Show the keyboard shortcut list (F1)."""
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+
+def shortcut_of(window: MainWindow, name: str) -> str:
+    """Return the portable text of an action's shortcut (for tests and docs)."""
+    return window.actions[name].shortcut().toString(QKeySequence.SequenceFormat.PortableText)

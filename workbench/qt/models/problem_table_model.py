@@ -1,0 +1,81 @@
+"""ProblemTableModel: validation issues (severity, message, place, fix) as a table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from workbench.core.issues import Issue
+
+_Index = QModelIndex | QPersistentModelIndex
+ISSUE_ROLE = Qt.ItemDataRole.UserRole + 20
+COLUMNS = ("", "Problem", "Where", "Fix")
+_FIX_TEXT = {
+    "remove_example": "Remove this example",
+    "annotate": "Annotate it",
+    "trim_span": "Trim the span",
+    "add_domain_entity": "Declare in domain",
+}
+
+
+class ProblemTableModel(QAbstractTableModel):
+    """Show a list of ``Issue`` records, errors first."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._issues: list[Issue] = []
+
+    def set_issues(self, issues: Sequence[Issue]) -> None:
+        """Replace the listed issues."""
+        ordered = sorted(issues, key=lambda i: (i.severity != "error", i.example_index or 0))
+        self.beginResetModel()
+        self._issues = ordered
+        self.endResetModel()
+
+    def issues(self) -> list[Issue]:
+        """Return the listed issues in display order."""
+        return list(self._issues)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        """One row per issue."""
+        return 0 if parent.isValid() else len(self._issues)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        """Severity, message, place, fix."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, colours and the issue object (``ISSUE_ROLE``)."""
+        if not index.isValid():
+            return None
+        issue = self._issues[index.row()]
+        column = index.column()
+        if role == ISSUE_ROLE:
+            return issue
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return "✖" if issue.severity == "error" else "▲"
+            if column == 1:
+                return issue.message
+            if column == 2:
+                if issue.path is None:
+                    return f"example {issue.example_index + 1}" if issue.example_index is not None else ""
+                return f"{issue.path.name}:{issue.line}" if issue.line else issue.path.name
+            if column == 3:
+                return _FIX_TEXT.get(issue.fix.kind, issue.fix.kind) if issue.fix else ""
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0:
+            return QColor("#c62828") if issue.severity == "error" else QColor("#ef8f00")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return issue.format()
+        return None

@@ -1,0 +1,193 @@
+"""Crash recovery: the edited project content in ``.workbench/recovery*.json``.
+
+While there are unsaved edits, the window writes the project's examples, intents,
+synonyms, regexes and lookups here (debounced after edits, and periodically). A clean
+save or an explicit discard deletes the file. When a project is opened and a recovery
+file exists, the previous session did not end cleanly: the window offers to restore.
+
+Restoring applies the difference to the freshly loaded project through its normal
+mutation methods, so unchanged examples keep their place in the YAML files and saving
+afterwards writes a minimal diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.core.examples import EntitySpan, Example, LookupTable, RegexPattern, Synonym
+from workbench.core.project import Project
+
+FORMAT_VERSION = 1
+_RESOURCE_TYPES = {"synonyms": Synonym, "regexes": RegexPattern, "lookups": LookupTable}
+
+
+@dataclass(frozen=True)
+class RecoveredContent:
+    """What a recovery file holds."""
+
+    saved_at: float  # time.time() of the write
+    examples: tuple[Example, ...]
+    intents: tuple[str, ...]
+    resources: dict[str, tuple[Any, ...]]  # "synonyms"/"regexes"/"lookups" -> items
+
+
+def recovery_path(project: Project, opened: Path | None = None) -> Path:
+    """Return where the recovery file of ``project`` lives.
+
+    A project folder gets ``.workbench/recovery.json``; a single NLU file gets
+    ``.workbench/recovery-<file name>.json`` next to it, so two files of one folder
+    opened separately do not share a recovery file.
+    """
+    folder = project.root / ".workbench"
+    if opened is not None and opened.is_file():
+        return folder / f"recovery-{opened.name}.json"
+    return folder / "recovery.json"
+
+
+def write_recovery(project: Project, path: Path) -> None:
+    """Write the project's current content to ``path`` atomically."""
+    data = {
+        "format": FORMAT_VERSION,
+        "saved_at": time.time(),
+        "root": str(project.root),
+        "intents": list(project.intents),
+        "examples": [
+            {
+                "text": e.text,
+                "intent": e.intent,
+                "entities": [[s.start, s.end, s.entity, s.value, s.role, s.group]
+                             for s in e.entities],  # fmt: skip
+                "metadata": _plain(e.metadata),
+            }
+            for e in project.examples
+        ],
+        **{
+            kind: [[_name(item), list(_values(item))] for item in getattr(project, kind)]
+            for kind in _RESOURCE_TYPES
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def read_recovery(path: Path) -> RecoveredContent | None:
+    """Return the content of a recovery file; ``None`` if it is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT_VERSION:
+            return None
+        examples = tuple(
+            Example(
+                item["text"],
+                item["intent"],
+                tuple(EntitySpan(*span) for span in item["entities"]),
+                item.get("metadata"),
+            )
+            for item in data["examples"]
+        )
+        resources = {
+            kind: tuple(cls(name, tuple(values)) for name, values in data.get(kind, []))
+            for kind, cls in _RESOURCE_TYPES.items()
+        }
+        return RecoveredContent(float(data["saved_at"]), examples, tuple(data["intents"]), resources)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def discard_recovery(path: Path) -> None:
+    """Delete a recovery file (and its folder when empty)."""
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:
+        pass
+
+
+def differs(project: Project, content: RecoveredContent) -> bool:
+    """Whether restoring ``content`` would change ``project``."""
+    if tuple(project.intents) != content.intents:
+        return True
+    if [_key(e) for e in project.examples] != [_key(e) for e in content.examples]:
+        return True
+    return any(
+        [(_name(i), _values(i)) for i in getattr(project, kind)]
+        != [(_name(i), _values(i)) for i in items]
+        for kind, items in content.resources.items()
+    )
+
+
+def apply_recovery(project: Project, content: RecoveredContent) -> None:
+    """Change ``project`` so that it holds ``content`` (minimal edits)."""
+    current = [_key(e) for e in project.examples]
+    wanted = [_key(e) for e in content.examples]
+    matcher = difflib.SequenceMatcher(None, current, wanted, autojunk=False)
+    for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            for offset in range(i2 - i1):
+                old = project.examples[i1 + offset]
+                new = content.examples[j1 + offset]
+                project.replace_example(
+                    i1 + offset, Example(new.text, new.intent, new.entities, new.metadata, old.source)
+                )
+            continue
+        if i2 > i1:
+            project.remove_examples(range(i1, i2))
+        if j2 > j1:
+            project.insert_examples((i1 + k, content.examples[j1 + k]) for k in range(j2 - j1))
+    for name in content.intents:
+        if name not in project.intents:
+            project.add_intent(name)
+    used = {e.intent for e in project.examples}
+    for name in [n for n in project.intents if n not in content.intents and n not in used]:
+        project.remove_intent(name)
+    for kind, items in content.resources.items():
+        _apply_resources(project, kind, items)
+
+
+def _apply_resources(project: Project, kind: str, items: tuple[Any, ...]) -> None:
+    present = getattr(project, kind)
+    for index, item in enumerate(items):
+        if index < len(present):
+            if (_name(present[index]), _values(present[index])) != (_name(item), _values(item)):
+                project.replace_resource(kind, index, item)
+        else:
+            project.insert_resource(kind, index, item)
+    while len(getattr(project, kind)) > len(items):
+        project.remove_resource(kind, len(getattr(project, kind)) - 1)
+
+
+def _key(example: Example) -> tuple[Any, ...]:
+    return (example.text, example.intent, example.entities)
+
+
+def _name(item: Any) -> str:
+    return item.value if isinstance(item, Synonym) else item.name
+
+
+def _values(item: Any) -> tuple[str, ...]:
+    if isinstance(item, Synonym):
+        return tuple(item.examples)
+    if isinstance(item, RegexPattern):
+        return tuple(item.patterns)
+    return tuple(item.elements)
+
+
+def _plain(value: Any) -> Any:
+    """Return ``value`` as JSON-ready plain data (ruamel maps become dicts)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -1,0 +1,220 @@
+"""ProjectSession: the open project, its undo history and the edits the window offers.
+
+Every edit the window makes is built here as a core command and pushed on the one
+history, so undo works the same from every widget. The session holds no Qt widgets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from workbench.core import commands
+from workbench.core.examples import EntitySpan, Example, LookupTable, RegexPattern, Synonym
+from workbench.core.issues import Issue
+from workbench.core.project import Project, load_project
+from workbench.qt.history import ProjectHistory
+
+_RESOURCE_TYPES = {"synonyms": Synonym, "regexes": RegexPattern, "lookups": LookupTable}
+
+
+class ProjectSession(QObject):
+    """One open project and its history.
+
+    Signals:
+        opened(object): a project was opened (or re-opened) and is now current.
+        dirty_changed(bool): whether there are unsaved changes flipped.
+        refused(str): an edit was refused; the message says why.
+    """
+
+    opened = Signal(object)
+    dirty_changed = Signal(bool)
+    refused = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.path: Path | None = None
+        self.history = ProjectHistory(self)
+        self.history.refused.connect(self.refused)
+        self.history.stack.cleanChanged.connect(self._on_clean_changed)
+        self._restored = False  # recovered edits not saved yet (no undo entry for them)
+        self._dirty = False
+
+    # -- opening and saving --------------------------------------------------------------
+    def open(self, path: str | Path) -> Project:
+        """Load ``path`` and make it the current project.
+
+        Raises:
+            ProjectLoadError: If the path does not exist or is not YAML.
+        """
+        project = load_project(path)
+        self.project, self.path = project, Path(path)
+        self._restored = False
+        self.history.attach(project)
+        self._update_dirty()
+        self.opened.emit(project)
+        return project
+
+    def save(self) -> list[Path]:
+        """Write the changed files; return the paths written.
+
+        Raises:
+            SaveError / OSError: from ``Project.save`` (nothing is marked saved).
+        """
+        if self.project is None:
+            return []
+        written = self.project.save()
+        self._restored = False
+        self.history.stack.setClean()
+        self._update_dirty()
+        return written
+
+    def mark_restored(self) -> None:
+        """Mark recovered (unsaved, not undoable) edits as present."""
+        self._restored = True
+        self._update_dirty()
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the project has edits that are not saved."""
+        return self._dirty
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._update_dirty()
+
+    def _update_dirty(self) -> None:
+        dirty = self.project is not None and (self._restored or not self.history.stack.isClean())
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+    # -- reading helpers -------------------------------------------------------------------
+    def entity_types(self) -> list[str]:
+        """Entity types in use or declared, most used first (for the type popup)."""
+        if self.project is None:
+            return []
+        counts = Counter(s.entity for e in self.project.examples for s in e.entities)
+        for entity in self.project.domain_entities or ():
+            counts.setdefault(entity, 0)
+        return sorted(counts, key=lambda name: (-counts[name], name))
+
+    def data_paths(self) -> list[Path]:
+        """The YAML files the project was read from (what the file watcher watches)."""
+        if self.project is None:
+            return []
+        paths = [f.path for f in self.project.files if getattr(f, "exists", True)]
+        if self.project.config_path is not None:
+            paths.append(self.project.config_path)
+        return paths
+
+    # -- edits -------------------------------------------------------------------------------
+    def push(self, command: Any) -> bool:
+        """Run and record a core command."""
+        return self.history.push(command)
+
+    def replace_example(self, index: int, example: Example) -> bool:
+        """Replace the example at ``index`` (text, spans or intent edit)."""
+        if self.project is None or self.project.examples[index] == example:
+            return False
+        return self.push(commands.ReplaceExample(index, example))
+
+    def add_example(self, example: Example) -> int | None:
+        """Add ``example`` after the last one of its intent; return its index."""
+        command = commands.AddExample(example)
+        return command.index if self.push(command) else None
+
+    def remove_examples(self, indices: list[int]) -> bool:
+        """Remove the examples at ``indices``."""
+        return bool(indices) and self.push(commands.RemoveExamples(indices))
+
+    def move_examples(self, indices: list[int], intent: str) -> bool:
+        """Give the examples at ``indices`` the intent ``intent``."""
+        return bool(indices) and self.push(commands.MoveExamples(indices, intent))
+
+    def add_intent(self, name: str) -> bool:
+        """Create an intent with no examples."""
+        return self.push(commands.AddIntent(name.strip()))
+
+    def rename_intent(self, old: str, new: str) -> bool:
+        """Rename an intent everywhere."""
+        return old != new.strip() and self.push(commands.RenameIntent(old, new.strip()))
+
+    def merge_intents(self, sources: list[str], target: str) -> bool:
+        """Move every example of ``sources`` into ``target``; drop the sources."""
+        return bool([s for s in sources if s != target]) and self.push(
+            commands.MergeIntents(sources, target.strip())
+        )
+
+    def delete_intent(self, name: str) -> bool:
+        """Delete an intent and its examples."""
+        return self.push(commands.DeleteIntent(name))
+
+    def _everywhere_command(
+        self, text: str, entity: str, skip: tuple[int, ...] = ()
+    ) -> commands.AnnotateEverywhere | None:
+        if not text.strip():
+            return None
+        return commands.AnnotateEverywhere(text, EntitySpan(0, len(text), entity, text), skip)
+
+    def annotate_everywhere_count(self, text: str, entity: str) -> int:
+        """How many unannotated occurrences of ``text`` "annotate everywhere" would add."""
+        command = self._everywhere_command(text, entity)
+        return command.preview(self.project) if command and self.project else 0
+
+    def annotate_everywhere(self, text: str, entity: str) -> bool:
+        """Annotate every unannotated occurrence of ``text`` as ``entity`` (one step)."""
+        command = self._everywhere_command(text, entity)
+        if command is None or self.project is None or not command.preview(self.project):
+            return False
+        return self.push(command)
+
+    def add_resource(self, kind: str, name: str, items: tuple[str, ...] = ()) -> bool:
+        """Add a synonym/regex/lookup entry (``kind``: "synonyms", "regexes", "lookups")."""
+        return self.push(commands.AddResource(_RESOURCE_TYPES[kind](name, tuple(items)), kind=kind))
+
+    def replace_resource(self, kind: str, index: int, item: Any) -> bool:
+        """Replace a resource entry."""
+        return self.push(commands.ReplaceResource(index, item, kind=kind))
+
+    def remove_resource(self, kind: str, index: int) -> bool:
+        """Remove a resource entry."""
+        return self.push(commands.RemoveResource(index, kind=kind))
+
+    def apply_fix(self, issue: Issue) -> bool:
+        """Apply an issue's one-click fix as an undoable edit."""
+        fix, project = issue.fix, self.project
+        if fix is None or project is None:
+            return False
+        payload = dict(fix.payload)
+        if fix.kind == "remove_example":
+            return self.remove_examples([int(payload["index"])])
+        if fix.kind == "annotate":
+            index = int(payload["index"])
+            example = project.examples[index]
+            span = EntitySpan(int(payload["start"]), int(payload["end"]), payload["entity"],
+                              payload.get("value") or example.text[payload["start"]:payload["end"]],
+                              payload.get("role"), payload.get("group"))  # fmt: skip
+            merged = tuple(sorted((*example.entities, span), key=lambda s: (s.start, s.end)))
+            return self.push(commands.ReplaceExample(
+                index, _with_entities(example, merged), text=f"Fix: {issue.message}"))  # fmt: skip
+        if fix.kind == "trim_span":
+            index = int(payload["index"])
+            example = project.examples[index]
+            position = int(payload["span"])
+            old = example.entities[position]
+            start, end = int(payload["start"]), int(payload["end"])
+            value = example.text[start:end] if old.value == old.surface(example.text) else old.value
+            spans = list(example.entities)
+            spans[position] = EntitySpan(start, end, old.entity, value, old.role, old.group)
+            return self.push(commands.ReplaceExample(
+                index, _with_entities(example, tuple(spans)), text=f"Fix: {issue.message}"))  # fmt: skip
+        self.refused.emit(f"No automatic fix for '{fix.kind}' yet: {issue.hint}")
+        return False
+
+
+def _with_entities(example: Example, entities: tuple[EntitySpan, ...]) -> Example:
+    return Example(example.text, example.intent, entities, example.metadata, example.source)

@@ -1,0 +1,1 @@
+"""Screens of the workbench window: one module per view."""

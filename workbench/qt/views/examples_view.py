@@ -1,0 +1,238 @@
+"""ExamplesView: the filter bar, the example table and the example editor below it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.qt.models.example_filter_model import ExampleFilterModel
+from workbench.qt.models.example_query import FIELDS, ExampleQuery
+from workbench.qt.models.example_table_model import (
+    ENTITIES_COLUMN,
+    INTENT_COLUMN,
+    SOURCE_COLUMN,
+    TEXT_COLUMN,
+    ExampleTableModel,
+)
+from workbench.qt.palette import EntityPalette
+from workbench.qt.views.example_editor_view import ExampleEditorView
+from workbench.qt.widgets.span_delegate import SpanTextDelegate
+
+if TYPE_CHECKING:
+    from workbench.qt.session import ProjectSession
+
+_FILTER_DELAY_MS = 120  # wait for a pause in typing before filtering large projects
+
+
+class ExamplesView(QWidget):
+    """Browse (filter, sort, multi-select) and edit examples.
+
+    Signals:
+        selection_changed(): the selected rows changed (enables move/delete actions).
+    """
+
+    selection_changed = Signal()
+
+    def __init__(
+        self, session: ProjectSession, palette: EntityPalette, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("ExamplesView")
+        self._session = session
+        self.table_model: ExampleTableModel | None = None
+        self.filter_model = ExampleFilterModel(self)
+        self._intent: str | None = None
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Search examples (Ctrl+F)…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.field_box = QComboBox(self)
+        self.field_box.addItems([f.capitalize() if f != "any" else "Anywhere" for f in FIELDS])
+        self.field_box.setToolTip("Where to search: text, intent or entity (type or words)")
+        self.regex_box = QCheckBox("Regex", self)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("countLabel")
+        self.table = QTableView(self)
+        self.table.setModel(self.filter_model)
+        self.table.setItemDelegateForColumn(TEXT_COLUMN, SpanTextDelegate(palette, self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((INTENT_COLUMN, 150), (ENTITIES_COLUMN, 130), (SOURCE_COLUMN, 110)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        self._palette = palette
+        self.editor: ExampleEditorView | None = None
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.field_box)
+        bar.addWidget(self.regex_box)
+        bar.addWidget(self.count_label)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(bar)
+        top_layout.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("examplesSplitter")
+        self.splitter.addWidget(top)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.filter_edit.textChanged.connect(self._schedule_filter)
+        self.field_box.currentIndexChanged.connect(self._schedule_filter)
+        self.regex_box.toggled.connect(self._schedule_filter)
+        self.filter_model.modelReset.connect(self._update_count)
+        self.filter_model.rowsInserted.connect(self._update_count)
+        self.filter_model.rowsRemoved.connect(self._update_count)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+
+    # -- project -----------------------------------------------------------------------
+    def set_table_model(self, model: ExampleTableModel) -> None:
+        """Show a (new) project's examples."""
+        old_model, old_editor = self.table_model, self.editor
+        self.table_model = model
+        self.filter_model.setSourceModel(model)
+        self.editor = ExampleEditorView(self._session, model, self._palette, self.splitter)
+        self.editor.next_requested.connect(self.go_next)
+        if old_editor is not None:
+            old_editor.hide()
+            old_editor.setParent(None)
+            old_editor.deleteLater()
+            self._session.history.edited.disconnect(old_editor.refresh)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setSizes([420, 260])
+        if old_model is not None:
+            old_model.detach()
+            old_model.deleteLater()
+        self.apply_filter()
+        if self.filter_model.rowCount():
+            self.select_proxy_row(0)
+
+    # -- filtering ---------------------------------------------------------------------
+    def query(self) -> ExampleQuery:
+        """The query the filter bar describes."""
+        return ExampleQuery(
+            text=self.filter_edit.text(),
+            field=FIELDS[self.field_box.currentIndex()],
+            regex=self.regex_box.isChecked(),
+            intent=self._intent,
+        )
+
+    def set_intent_scope(self, intent: str | None) -> None:
+        """Show only ``intent`` (``None``: all intents)."""
+        self._intent = intent
+        self.apply_filter()
+
+    def _schedule_filter(self) -> None:
+        self._filter_timer.start(_FILTER_DELAY_MS)
+
+    def apply_filter(self) -> None:
+        """Filter now, keeping the current example selected when it still matches."""
+        self._filter_timer.stop()
+        current = self.editor.current_row() if self.editor else None
+        try:
+            self.filter_model.set_query(self.query())
+        except ValueError as error:
+            self.filter_edit.setStyleSheet("QLineEdit { background: #ffe0e0; }")
+            self.filter_edit.setToolTip(str(error))
+            return
+        self.filter_edit.setStyleSheet("")
+        self.filter_edit.setToolTip("")
+        if current is not None and self.table_model is not None:
+            index = self.filter_model.mapFromSource(self.table_model.index(current, 0))
+            if index.isValid():
+                self.select_proxy_row(index.row())
+                return
+        if self.filter_model.rowCount():
+            self.select_proxy_row(0)
+        elif self.editor is not None:
+            self.editor.show_row(None)
+
+    def _update_count(self) -> None:
+        total = len(self.table_model.examples) if self.table_model else 0
+        shown = self.filter_model.rowCount()
+        self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total} examples")
+
+    # -- selection ---------------------------------------------------------------------
+    def select_proxy_row(self, row: int) -> None:
+        """Make the visible row ``row`` current (and the only one selected)."""
+        index = self.filter_model.index(row, TEXT_COLUMN)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+
+    def select_example(self, source_row: int) -> bool:
+        """Show the example at project index ``source_row`` (clearing filters if needed)."""
+        if self.table_model is None or not 0 <= source_row < len(self.table_model.examples):
+            return False
+        index = self.filter_model.mapFromSource(self.table_model.index(source_row, 0))
+        if not index.isValid():
+            self.filter_edit.clear()
+            self._intent = None
+            self.apply_filter()
+            index = self.filter_model.mapFromSource(self.table_model.index(source_row, 0))
+        self.select_proxy_row(index.row())
+        return True
+
+    def selected_rows(self) -> list[int]:
+        """Project indices of the selected examples, ascending."""
+        rows = self.table.selectionModel().selectedRows()
+        return sorted(self.filter_model.mapToSource(i).row() for i in rows)
+
+    def go_next(self) -> None:
+        """Move to the next visible example."""
+        row = self.table.currentIndex().row()
+        if row + 1 < self.filter_model.rowCount():
+            self.select_proxy_row(row + 1)
+
+    def go_previous(self) -> None:
+        """Move to the previous visible example."""
+        row = self.table.currentIndex().row()
+        if row > 0:
+            self.select_proxy_row(row - 1)
+
+    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self.editor is None:
+            return
+        source = self.filter_model.mapToSource(current) if current.isValid() else QModelIndex()
+        self.editor.show_row(source.row() if source.isValid() else None)
+
+    def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.selection_changed.emit()

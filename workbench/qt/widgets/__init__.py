@@ -1,0 +1,1 @@
+"""Reusable widgets: span editor, entity type popup, delegates."""

@@ -1,0 +1,192 @@
+"""The DIET node of the training graph: train (or finetune) DIET and report progress.
+
+Translates ``train_diet``'s progress objects into training events, and projects the
+model's sentence embeddings of (up to 2000) training examples to 2-D a few times during
+training and once at the end. The final projection is stored with the weights, so a
+model restored from the cache can still be drawn without re-featurizing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.training.events import (
+    BatchProgress,
+    EmbeddingsProjected,
+    EpochCompleted,
+    EvaluationCompleted,
+    frozen_array,
+    frozen_mapping,
+)
+from workbench.training.graph import Node, TrainingStopped
+from workbench.training.metrics import eta_seconds
+from workbench.training.projection import pca_2d, sample_indices
+
+WEIGHTS, META, PROJECTION = "weights.safetensors", "diet.json", "projection.npz"
+EMBEDDING_BATCH = 256
+
+
+@dataclass
+class DietResult:
+    """Output of the DIET node: the trained model and what the run learned about it."""
+
+    model: Any  # DietModel on the CPU, eval mode
+    config: Any  # DietConfig
+    metrics: dict[str, float] = field(default_factory=dict)
+    epochs_run: int = 0
+    projection: EmbeddingsProjected | None = None
+
+
+def projection_every(epochs: int) -> int:
+    """Project embeddings about every 10% of the epochs (at least every epoch)."""
+    return max(1, round(epochs / 10))
+
+
+def project_embeddings(model: Any, data: Any, indices: np.ndarray,
+                       example_indices: np.ndarray, epoch: int, *, final: bool = False
+                       ) -> EmbeddingsProjected | None:
+    """Embed the chosen training messages with ``model`` and project them to 2-D.
+
+    Returns None when the model has no sentence embeddings (no intent head).
+    """
+    import torch
+
+    from workbench.nlu.diet.batching import collate_messages
+
+    if getattr(model, "intent", None) is None or len(indices) == 0:
+        return None
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    chunks = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(indices), EMBEDDING_BATCH):
+                messages = [data.messages[i] for i in indices[start:start + EMBEDDING_BATCH]]
+                batch = collate_messages(messages, has_sentence=model.spec.sentence_dim > 0)
+                out = model.predict(batch.to(device))
+                chunks.append(out.sentence_embeddings.float().cpu().numpy())  # (b, E)
+    finally:
+        model.train(was_training)
+    embeddings = np.concatenate(chunks, axis=0)  # (n, E)
+    labels = tuple(data.intent_names[int(data.intent_ids[i])] for i in indices)
+    return EmbeddingsProjected(epoch, frozen_array(pca_2d(embeddings), np.float32), labels,
+                               frozen_array(example_indices[indices], np.int64), final)
+
+
+def example_index_of_messages(snapshot: Any, data: Any) -> np.ndarray:
+    """Map each featurized message to the index of its first example in the snapshot."""
+    first: dict[str, int] = {}
+    for index, example in enumerate(snapshot.examples):
+        first.setdefault(example.text, index)
+    texts = data.texts or tuple(example.text for example in snapshot.examples)
+    return np.asarray([first.get(text, -1) for text in texts], dtype=np.int64)
+
+
+def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
+                    should_stop: Callable[[], bool], init_model: Any = None,
+                    finetune_fingerprint: str = "", code_modules: tuple[str, ...] = (),
+                    ) -> Node:
+    """Return the DIET node; its input is the ``features`` node."""
+
+    def compute(inputs: Mapping[str, Any]) -> Generator[Any, None, DietResult]:
+        from workbench.nlu.diet.trainer import TrainedDiet, train_diet
+        from workbench.nlu.diet.progress import BatchProgress as DietBatch
+        from workbench.nlu.diet.progress import EpochStats
+
+        data = inputs["features"]
+        indices = sample_indices(len(data.messages), seed)
+        example_indices = example_index_of_messages(snapshot, data)
+        every = projection_every(diet_config.epochs)
+        holder: dict[str, Any] = {}
+        seconds: list[float] = []
+        started = time.perf_counter()
+        last_metrics: dict[str, float] = {}
+        epochs_done = 0
+        trained = None
+        for item in train_diet(data, diet_config, seed=seed, device=device,
+                               should_stop=should_stop, init_model=init_model,
+                               on_epoch=lambda model, epoch: holder.update(model=model)):
+            if isinstance(item, DietBatch):
+                yield BatchProgress(item.epoch, item.batch, item.n_batches)
+            elif isinstance(item, EpochStats):
+                epochs_done = item.epoch
+                seconds.append(item.seconds)
+                last_metrics = {**item.losses, **item.metrics, **(item.validation or {})}
+                yield EpochCompleted(
+                    item.epoch, item.total_epochs, frozen_mapping(item.losses),
+                    frozen_mapping(item.metrics), item.seconds,
+                    time.perf_counter() - started,
+                    eta_seconds(seconds, item.total_epochs - item.epoch))
+                if item.validation:
+                    yield EvaluationCompleted(item.epoch, frozen_mapping(item.validation))
+                if (item.epoch % every == 0 and item.epoch < item.total_epochs
+                        and "model" in holder):
+                    projected = project_embeddings(holder["model"], data, indices,
+                                                   example_indices, item.epoch)
+                    if projected is not None:
+                        yield projected
+            elif isinstance(item, TrainedDiet):
+                trained = item
+        if trained is None:
+            raise TrainingStopped(epochs_done)
+        projection = project_embeddings(trained.model, data, indices, example_indices,
+                                        trained.epochs_run, final=True)
+        if projection is not None:
+            yield projection
+        return DietResult(trained.model, trained.config, last_metrics, trained.epochs_run,
+                          projection)
+
+    return Node(
+        "diet", compute, save_diet, load_diet, inputs=("features",),
+        settings={"config": diet_config.to_rasa(), "seed": seed,
+                  "device": device.split(":")[0], "finetune_from": finetune_fingerprint},
+        code_modules=code_modules,
+    )
+
+
+def save_diet(result: DietResult, folder: Path) -> None:
+    """Write the trained weights, config, spec, metrics and final projection."""
+    import safetensors.torch
+
+    state = {k: v.detach().cpu().contiguous() for k, v in result.model.state_dict().items()}
+    safetensors.torch.save_file(state, str(folder / WEIGHTS))
+    meta = {"config": result.config.to_rasa(), "spec": result.model.spec.to_dict(),
+            "metrics": result.metrics, "epochs_run": result.epochs_run}
+    projection = result.projection
+    if projection is not None:
+        meta["projection"] = {"epoch": projection.epoch, "labels": list(projection.labels)}
+        np.savez(folder / PROJECTION, points=projection.points,
+                 example_indices=projection.example_indices)
+    (folder / META).write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+
+
+def load_diet(folder: Path) -> DietResult:
+    """Rebuild a :class:`DietResult` written by :func:`save_diet`."""
+    import safetensors.torch
+
+    from workbench.nlu.diet.builder import build_model
+    from workbench.nlu.diet.config import DietConfig
+    from workbench.nlu.diet.spec import ModelSpec
+
+    meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    config = DietConfig.from_rasa(meta["config"])
+    model = build_model(config, ModelSpec.from_dict(meta["spec"]))
+    model.load_state_dict(safetensors.torch.load_file(str(folder / WEIGHTS), device="cpu"))
+    model.eval()
+    projection = None
+    if "projection" in meta:
+        with np.load(folder / PROJECTION, allow_pickle=False) as arrays:
+            projection = EmbeddingsProjected(
+                int(meta["projection"]["epoch"]), frozen_array(arrays["points"], np.float32),
+                tuple(meta["projection"]["labels"]),
+                frozen_array(arrays["example_indices"], np.int64), True)
+    return DietResult(model, config, dict(meta["metrics"]), int(meta["epochs_run"]),
+                      projection)

@@ -1,0 +1,213 @@
+"""``run_training``: train the NLU pipeline on a project snapshot as a stream of events.
+
+The CLI, the desktop app and the tests all consume this generator::
+
+    for event in run_training(project.snapshot(), project_dir=project.root, stop=token):
+        match event:
+            case EpochCompleted(): ...
+            case TrainingFinished(model_path=path): ...
+
+It never raises: bad input and errors become a final :class:`TrainingFailed`, a stop
+request a final :class:`TrainingCancelled`. Nodes whose fingerprint is cached are
+restored instead of recomputed (see :mod:`workbench.training.graph`), and every run is
+recorded in ``PROJECT/.workbench/runs.db``.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from workbench.training.cache import TrainingCache, open_cache
+from workbench.training.control import StopToken
+from workbench.training.events import (
+    EpochCompleted,
+    EvaluationCompleted,
+    TrainingCancelled,
+    TrainingEvent,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingNote,
+    frozen_mapping,
+)
+from workbench.training.graph import TrainingStopped
+from workbench.training.run_history import CANCELLED, FAILED, FINISHED, RunHistory
+
+_DEFAULT: Any = object()  # "derive it from project_dir" for cache and history
+
+
+class TrainingInputError(Exception):
+    """The data, configuration or options cannot be trained on (message says why)."""
+
+
+def run_training(
+    snapshot: Any,
+    *,
+    config: Mapping[str, Any] | None = None,
+    stop: StopToken | None = None,
+    seed: int | None = None,
+    device: str = "auto",
+    cache: TrainingCache | None = _DEFAULT,
+    finetune_from: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    project_dir: str | Path | None = None,
+    epochs: int | None = None,
+    force: bool = False,
+    history: RunHistory | None = _DEFAULT,
+) -> Iterator[TrainingEvent]:
+    """Train the pipeline of ``snapshot`` and yield events until it ends.
+
+    Args:
+        snapshot: A ``ProjectSnapshot`` (examples, synonyms, regexes, lookups, config).
+        config: A Rasa config mapping used instead of ``snapshot.config``.
+        stop: Cooperative stop (and pause) request, checked between batches.
+        seed: Random seed; default: DIET's ``random_seed`` if set, else 42.
+        device: "auto", "cpu", "cuda[:n]" or "mps".
+        cache: The training cache; default: ``PROJECT/.workbench/cache`` (falling back
+            to ``~/.cache/workbench``); None trains uncached.
+        finetune_from: An earlier model directory to continue training.
+        out_dir: Where to write the model; default ``PROJECT/models/<timestamp>``.
+        project_dir: The project folder (for the cache, run history and models).
+        epochs: Override DIET's ``epochs``. When finetuning, the default is a tenth of
+            the configured epochs, at least 10 (never more than configured).
+        force: Recompute every node, ignoring (and then refreshing) the cache.
+        history: The run history; default ``PROJECT/.workbench/runs.db``; None: none.
+
+    Yields:
+        TrainingStarted, node/epoch/embedding events, then exactly one of
+        TrainingFinished, TrainingCancelled or TrainingFailed.
+    """
+    from workbench.training.session import TrainingSession
+
+    started = time.perf_counter()
+    stop = stop or StopToken()
+    folder = Path(project_dir) if project_dir is not None else None
+    notes: list[str] = []
+    if cache is _DEFAULT:
+        cache, note = open_cache(folder) if folder is not None else (None, None)
+        if note:
+            notes.append(note)
+    if history is _DEFAULT:
+        history = _open_history(folder, notes)
+    try:
+        session = TrainingSession.prepare(
+            snapshot, config=config, seed=seed, device=device, epochs=epochs,
+            finetune_from=finetune_from, stop=stop)
+    except TrainingInputError as error:
+        yield TrainingFailed(str(error))
+        return
+    except Exception as error:  # noqa: BLE001 - never escape into a worker thread
+        yield TrainingFailed(f"cannot start training: {error}", traceback.format_exc())
+        return
+
+    run_id = ""
+    if history is not None:
+        try:
+            run_id = history.start(
+                data_fingerprint=session.data.all, config_fingerprint=session.config_digest,
+                device=session.device, seed=session.seed, epochs=session.diet_config.epochs,
+                finetune_from=str(finetune_from) if finetune_from else None)
+        except Exception as error:  # noqa: BLE001 - history is a convenience
+            notes.append(f"run history not recorded: {error}")
+            history = None
+    recorder = _Recorder(history, run_id, started)
+    try:
+        yield session.started_event(run_id)
+        for note in [*notes, *session.notes]:
+            yield TrainingNote(note)
+        model_dir = _model_dir(out_dir, folder)
+        result = yield from recorder.observe(
+            session.run(cache, force=force, out_dir=model_dir))
+    except GeneratorExit:
+        recorder.finish(CANCELLED, message="the consumer stopped iterating")
+        raise
+    except Exception as error:  # noqa: BLE001 - becomes TrainingFailed
+        if isinstance(error, TrainingStopped):
+            recorder.finish(CANCELLED, message=str(error))
+            yield TrainingCancelled(time.perf_counter() - started, error.epochs_completed,
+                                    run_id)
+            return
+        expected = isinstance(error, (TrainingInputError, ValueError))
+        message = str(error) if expected else f"{type(error).__name__}: {error}"
+        recorder.finish(FAILED, message=message)
+        yield TrainingFailed(message, traceback.format_exc(), run_id)
+        return
+    wall = time.perf_counter() - started
+    recorder.finish(FINISHED, model_path=str(result.model_path), metrics=result.metrics,
+                    nodes_run=result.nodes_run, nodes_cached=result.nodes_cached)
+    yield TrainingFinished(str(result.model_path), wall, result.nodes_run,
+                           result.nodes_cached, frozen_mapping(result.metrics), run_id)
+
+
+def _open_history(folder: Path | None, notes: list[str]) -> RunHistory | None:
+    if folder is None:
+        return None
+    try:
+        return RunHistory.for_project(folder)
+    except Exception as error:  # noqa: BLE001 - e.g. a read-only project folder
+        notes.append(f"run history not recorded ({error})")
+        return None
+
+
+def _model_dir(out_dir: str | Path | None, folder: Path | None) -> Path:
+    if out_dir is not None:
+        return Path(out_dir)
+    if folder is None:
+        raise TrainingInputError("no output folder: pass out_dir or project_dir")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate, number = folder / "models" / stamp, 2
+    while candidate.exists():
+        candidate, number = folder / "models" / f"{stamp}-{number}", number + 1
+    return candidate
+
+
+class _Recorder:
+    """Mirror events into the run history (a no-op without one)."""
+
+    def __init__(self, history: RunHistory | None, run_id: str, started: float) -> None:
+        self.history, self.run_id, self.started = history, run_id, started
+        self.finished = False
+
+    def observe(self, events: Iterator[Any]) -> Any:
+        """Pass ``events`` through, recording epochs and evaluations; return the result."""
+        result = yield from self._pass(events)
+        return result
+
+    def _pass(self, events: Any) -> Any:
+        while True:
+            try:
+                event = next(events)
+            except StopIteration as done:
+                return done.value
+            self._record(event)
+            yield event
+
+    def _record(self, event: Any) -> None:
+        if self.history is None:
+            return
+        try:
+            if isinstance(event, EpochCompleted):
+                self.history.add_epoch(self.run_id, event.epoch, event.seconds,
+                                       event.losses, event.metrics)
+            elif isinstance(event, EvaluationCompleted):
+                self.history.set_evaluation(self.run_id, event.metrics)
+        except Exception:  # noqa: BLE001 - a locked database must not stop training
+            pass
+
+    def finish(self, status: str, *, model_path: str | None = None,
+               metrics: Mapping[str, float] | None = None, nodes_run: tuple = (),
+               nodes_cached: tuple = (), message: str | None = None) -> None:
+        if self.history is None or self.finished:
+            return
+        self.finished = True
+        try:
+            self.history.finish(self.run_id, status,
+                                wall_seconds=time.perf_counter() - self.started,
+                                model_path=model_path, final_metrics=metrics,
+                                nodes_run=nodes_run, nodes_cached=nodes_cached,
+                                message=message)
+        except Exception:  # noqa: BLE001
+            pass

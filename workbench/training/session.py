@@ -1,0 +1,196 @@
+"""One training run: validate the inputs, build the graph, run it, write the model.
+
+:class:`TrainingSession` is what :func:`workbench.training.runner.run_training` drives;
+it checks everything that can be wrong with the input before any work starts, so
+problems surface as one clear message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.training.cache import TrainingCache
+from workbench.training.events import TrainingNote, TrainingStarted
+from workbench.training.fingerprint import DataFingerprints, data_fingerprints, fingerprint_of
+from workbench.training.graph import GraphExecutor
+from workbench.training.runner import TrainingInputError
+
+DEFAULT_SEED = 42
+FINETUNE_MIN_EPOCHS = 10  # finetuning default: a tenth of the epochs, at least this many
+
+
+def finetune_epochs(configured: int) -> int:
+    """Default epochs when finetuning: a tenth of ``configured``, at least 10, at most it."""
+    return min(configured, max(FINETUNE_MIN_EPOCHS, configured // 10))
+
+
+@dataclass
+class RunResult:
+    """What a finished session produced."""
+
+    model_path: Path
+    metrics: dict[str, float]
+    nodes_run: tuple[str, ...]
+    nodes_cached: tuple[str, ...]
+
+
+@dataclass
+class TrainingSession:
+    """A validated training run (build with :meth:`prepare`)."""
+
+    snapshot: Any
+    pipeline_config: Any  # PipelineConfig
+    diet_config: Any  # DietConfig
+    seed: int
+    device: str
+    data: DataFingerprints
+    config_digest: str
+    should_stop: Callable[[], bool]
+    finetune: Any = None  # NluModel of the earlier model, when finetuning
+    finetune_from: str | None = None
+    finetune_fingerprint: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def prepare(cls, snapshot: Any, *, config: Mapping[str, Any] | None, seed: int | None,
+                device: str, epochs: int | None, finetune_from: str | Path | None,
+                stop: Callable[[], bool]) -> TrainingSession:
+        """Check the inputs and resolve every setting.
+
+        Raises:
+            TrainingInputError: Unusable data, configuration, device or model to finetune.
+        """
+        from workbench.nlu.diet.config import DietConfig
+        from workbench.nlu.diet.devices import resolve_device
+        from workbench.nlu.pipeline import PipelineConfig, PipelineError
+
+        _check_examples(snapshot)
+        notes: list[str] = []
+        finetune = None
+        finetune_fp = ""
+        try:
+            if finetune_from is not None:
+                finetune, finetune_fp = _load_finetune_model(finetune_from)
+                pipeline_config = PipelineConfig.from_rasa(
+                    finetune.metadata.get("pipeline_config"))
+                diet_config = finetune.config
+                default_epochs = finetune_epochs(diet_config.epochs)
+                notes.append("finetuning keeps the earlier model's pipeline and DIET "
+                             "settings; words not seen before are out of vocabulary")
+            else:
+                pipeline_config = PipelineConfig.from_rasa(
+                    config if config is not None else snapshot.config)
+                diet_config = DietConfig.from_rasa(pipeline_config.diet)
+                default_epochs = diet_config.epochs
+        except PipelineError as error:
+            raise TrainingInputError(str(error)) from None
+        except ValueError as error:
+            raise TrainingInputError(f"config.yml: DIETClassifier: {error}") from None
+        notes.extend(pipeline_config.warnings)
+        notes.extend(getattr(diet_config, "warnings", ()))
+        diet_config = dataclasses.replace(diet_config, epochs=epochs or default_epochs)
+        try:
+            diet_config.validate()
+            target = resolve_device(device)
+        except ValueError as error:
+            raise TrainingInputError(str(error)) from None
+        if seed is None:
+            seed = diet_config.random_seed if diet_config.random_seed is not None else DEFAULT_SEED
+        digest = fingerprint_of(pipeline_config.to_json(), diet_config.to_rasa(), seed,
+                                finetune_fp)[:12]
+        return cls(snapshot, pipeline_config, diet_config, seed, str(target),
+                   data_fingerprints(snapshot), digest, stop, finetune,
+                   str(finetune_from) if finetune_from else None, finetune_fp, notes)
+
+    def started_event(self, run_id: str) -> TrainingStarted:
+        """The TrainingStarted event of this session."""
+        examples = self.snapshot.examples
+        intents = sorted({example.base_intent for example in examples})
+        entities = sorted({span.entity for example in examples for span in example.entities})
+        held_out = self.diet_config.evaluate_on_number_of_examples
+        return TrainingStarted(
+            run_id=run_id, n_examples=len(examples) - held_out,
+            n_validation_examples=held_out, intents=tuple(intents),
+            entity_types=tuple(entities), config_digest=self.config_digest,
+            data_fingerprint=self.data.all, device=self.device,
+            epochs=self.diet_config.epochs, finetune_from=self.finetune_from)
+
+    def run(self, cache: TrainingCache | None, *, force: bool, out_dir: Path
+            ) -> Generator[Any, None, RunResult]:
+        """Run the graph (restoring cached nodes) and write the model to ``out_dir``."""
+        from workbench.nlu.artefacts import save_model
+        from workbench.nlu.pipeline import FittedPipeline
+        from workbench.training.diet_node import build_diet_node
+        from workbench.training.nodes import DIET, SYNONYMS, _DIET_CODE, build_graph
+
+        finetune_pipeline = self.finetune.pipeline if self.finetune is not None else None
+        diet_node = build_diet_node(
+            self.snapshot, self.diet_config, seed=self.seed, device=self.device,
+            should_stop=self.should_stop,
+            init_model=self.finetune.model if self.finetune is not None else None,
+            finetune_fingerprint=self.finetune_fingerprint, code_modules=_DIET_CODE)
+        graph = build_graph(self.snapshot, self.pipeline_config, self.data, diet_node,
+                            finetune_pipeline=finetune_pipeline,
+                            finetune_fingerprint=self.finetune_fingerprint)
+        store_notes: list[str] = []
+        executor = GraphExecutor(graph.nodes, cache, force=force,
+                                 on_store_error=store_notes.append,
+                                 should_stop=self.should_stop)
+        diet = yield from executor.value(DIET)
+        featurizers = []
+        for name in graph.featurizer_names:
+            featurizers.append((yield from executor.value(name)))
+        synonyms = (yield from executor.value(SYNONYMS)) if graph.has_synonym_mapper else None
+        for note in store_notes:
+            yield TrainingNote(note)
+        if DIET in executor.restored and diet.projection is not None:
+            yield diet.projection  # the cached model's embeddings, drawn once more
+        tokenizer = (finetune_pipeline.tokenizer if finetune_pipeline is not None
+                     else self.pipeline_config.build_tokenizer())
+        save_model(
+            out_dir, model=diet.model, diet_config=diet.config,
+            pipeline=FittedPipeline(tokenizer, featurizers),
+            pipeline_config=self.pipeline_config, synonyms=synonyms,
+            training_info={
+                "seed": self.seed, "device": self.device, "epochs": diet.epochs_run,
+                "data_fingerprint": self.data.all, "config_digest": self.config_digest,
+                "finetuned_from": self.finetune_from, "metrics": diet.metrics,
+                "nodes_run": list(executor.ran), "nodes_cached": list(executor.restored),
+            })
+        return RunResult(out_dir, dict(diet.metrics), tuple(executor.ran),
+                         tuple(executor.restored))
+
+
+def _check_examples(snapshot: Any) -> None:
+    """Refuse data DIET cannot learn from, saying what to add."""
+    examples = getattr(snapshot, "examples", ())
+    if not examples:
+        raise TrainingInputError(
+            "no training examples: add examples to an intent in the NLU data "
+            "(nlu: - intent: greet / examples: | - hi) and train again")
+    intents = {example.base_intent for example in examples}
+    if len(intents) < 2:
+        only = next(iter(intents))
+        raise TrainingInputError(
+            f"only one intent ('{only}') has examples: DIET needs at least 2 intents to "
+            "learn to tell them apart; add examples of another intent")
+
+
+def _load_finetune_model(path: str | Path) -> tuple[Any, str]:
+    """Load the model to continue from; return it and a fingerprint of its files."""
+    from workbench.nlu.artefacts import ArtefactError, resolve_model_dir
+    from workbench.nlu.predictor_loader import load_model
+
+    try:
+        model = load_model(path)
+        checksums = (resolve_model_dir(path) / "checksums.json").read_bytes()
+    except ArtefactError as error:
+        raise TrainingInputError(f"cannot finetune: {error}") from None
+    except OSError as error:
+        raise TrainingInputError(f"cannot finetune from {path}: {error}") from None
+    return model, hashlib.sha256(checksums).hexdigest()[:32]

@@ -88,7 +88,8 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="bench-cache-"))
     (root / "data").mkdir()
     shutil.copy(SNIPS, root / "data" / "nlu.yml")
-    (root / "config.yml").write_text(CONFIG.format(epochs=args.epochs), encoding="utf-8")
+    config = CONFIG.format(epochs=args.epochs)
+    (root / "config.yml").write_text(config, encoding="utf-8")
     project = load_project(root)
     print(f"project: {root} ({len(project.examples)} examples), epochs {args.epochs}, "
           f"device {args.device}, torch threads {torch.get_num_threads()}")

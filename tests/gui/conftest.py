@@ -88,11 +88,11 @@ def sample_project_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, settings_store, pizza_project_dir):
+def window(qtbot, settings_store, pizza_project_dir, prompter):
     """A main window with the small pizza project open; closed without prompts after."""
     from workbench.qt.main_window import MainWindow
 
-    win = MainWindow(settings_store=settings_store, ask=None)
+    win = MainWindow(settings_store=settings_store, prompter=prompter)
     qtbot.addWidget(win)
     win.open_project(pizza_project_dir)
     win.resize(1200, 800)
@@ -116,3 +116,11 @@ def _no_dangling_qthreads():
 def pytest_report_header() -> str:
     """Say which Qt platform the GUI tests use."""
     return f"qt platform: {os.environ.get('QT_QPA_PLATFORM')} (python {sys.version.split()[0]})"
+
+
+@pytest.fixture
+def prompter():
+    """Scripted answers for the window's questions (append to ``.answers``)."""
+    from workbench.qt.dialogs.prompter import ScriptedPrompter
+
+    return ScriptedPrompter()

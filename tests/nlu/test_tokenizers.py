@@ -73,3 +73,24 @@ def test_token_pattern_splits_tokens_further() -> None:
 def test_bad_token_pattern_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="token_pattern"):
         WhitespaceTokenizer.from_rasa({"token_pattern": "("})
+
+
+def test_offsets_always_match_text() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    tokenizer = WhitespaceTokenizer()
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list("ab1 .,!?'-_#@&:/()😀é\u0301\t")),
+                   max_size=30))
+    def check(text: str) -> None:
+        tokens = tokenizer.tokenize(text)
+        last_end = 0
+        for token in tokens:
+            assert token.text and text[token.start : token.end] == token.text
+            assert token.start >= last_end
+            last_end = token.end
+        assert bool(tokens) == bool(text.strip())
+
+    check()

@@ -1,4 +1,4 @@
-"""Fixtures for training tests: a writable copy of ``sample_projects/tiny`` and a tiny DIET."""
+"""Training test fixtures: a writable copy of ``sample_projects/tiny``, a tiny DIET."""
 
 from __future__ import annotations
 

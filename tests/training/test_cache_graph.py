@@ -32,7 +32,8 @@ def _graph(calls, *, diet_epochs=1, data="d1"):
     return [
         _json_node("tokenizer", calls, data=[data]),
         _json_node("featurizer", calls, inputs=["tokenizer"], data=[data]),
-        _json_node("diet", calls, inputs=["featurizer"], settings={"epochs": diet_epochs}),
+        _json_node("diet", calls, inputs=["featurizer"],
+                   settings={"epochs": diet_epochs}),
     ]
 
 
@@ -74,7 +75,8 @@ def test_cache_evicts_least_recently_used(tmp_path):
     assert {e.key for e in cache.entries()} == {"a", "c"}
     assert cache.total_bytes() <= 250
     # An output larger than the whole cache is not stored at all.
-    assert cache.store("big", "n", "big", lambda f: (f / "x").write_bytes(b"0" * 300)) is None
+    big = cache.store("big", "n", "big", lambda f: (f / "x").write_bytes(b"0" * 300))
+    assert big is None
 
 
 def test_open_cache_falls_back_when_project_not_writable(tmp_path, monkeypatch):

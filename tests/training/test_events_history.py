@@ -1,4 +1,4 @@
-"""Events, StopToken, MetricsHistory, run history and the terminal reporter (no torch)."""
+"""Events, StopToken, MetricsHistory, run history, terminal reporter (no torch)."""
 
 from __future__ import annotations
 

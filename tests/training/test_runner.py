@@ -14,6 +14,7 @@ from workbench.training.control import StopToken
 from workbench.training.events import (
     EmbeddingsProjected,
     EpochCompleted,
+    FeaturizationProgress,
     NodeCompleted,
     TrainingCancelled,
     TrainingFailed,
@@ -47,12 +48,18 @@ def test_run_training_event_sequence_and_usable_model(tiny_project):
     epochs = [e for e in events if isinstance(e, EpochCompleted)]
     assert [e.epoch for e in epochs] == [1, 2] and epochs[-1].total_epochs == 2
     assert "t_loss" in epochs[0].losses and "i_acc" in epochs[0].metrics
+    progress = [e for e in events if isinstance(e, FeaturizationProgress)]
+    assert progress and progress[-1].done == progress[-1].total == 40
+    features_done = next(i for i, e in enumerate(events)
+                         if isinstance(e, NodeCompleted) and e.name == "features")
+    assert events.index(progress[-1]) < features_done
     nodes = {e.name: e for e in events if isinstance(e, NodeCompleted)}
     assert set(nodes) == ALL_NODES and not any(e.from_cache for e in nodes.values())
     projections = [e for e in events if isinstance(e, EmbeddingsProjected)]
     assert projections and projections[-1].final
     last = projections[-1]
-    assert last.points.shape == (len(last.labels), 2) and last.points.dtype == np.float32
+    assert last.points.shape == (len(last.labels), 2)
+    assert last.points.dtype == np.float32
     assert set(last.labels) == set(started.intents)
     assert set(final.nodes_run) == ALL_NODES and final.nodes_cached == ()
     assert Path(final.model_path).parent == tiny_project / "models"
@@ -71,7 +78,7 @@ def test_cache_reuses_what_did_not_change(tiny_project):
     _, first = train(tiny_project)
     assert set(first.nodes_run) == ALL_NODES
 
-    events, again = train(tiny_project)  # nothing changed: the model comes from the cache
+    events, again = train(tiny_project)  # nothing changed: all from the cache
     assert again.nodes_run == () and set(again.nodes_cached) == ALL_NODES
     assert not any(isinstance(e, EpochCompleted) for e in events)
     assert any(isinstance(e, EmbeddingsProjected) for e in events)
@@ -105,8 +112,9 @@ def test_damaged_cache_entry_is_recomputed(tiny_project):
 def test_stop_after_first_epoch_cancels_and_keeps_cache(tiny_project):
     stop = StopToken()
     events = []
-    for event in run_training(load_project(tiny_project).snapshot(), config=tiny_config(),
-                              project_dir=tiny_project, device="cpu", stop=stop):
+    snapshot = load_project(tiny_project).snapshot()
+    for event in run_training(snapshot, config=tiny_config(), project_dir=tiny_project,
+                              device="cpu", stop=stop):
         events.append(event)
         if isinstance(event, EpochCompleted):
             stop.request_stop()
@@ -143,8 +151,8 @@ def test_finetune_with_new_intent(tiny_project):
 @pytest.mark.parametrize(
     ("nlu", "message"),
     [
-        ('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n',
-         "only one intent"),
+        ('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n'
+         "    - hi\n    - hello\n", "only one intent"),
         ('version: "3.1"\nnlu: []\n', "no training examples"),
     ],
 )
@@ -158,3 +166,13 @@ def test_bad_data_fails_with_a_message(make_project, nlu, message):
 def test_bad_config_value_fails_with_key_name(tiny_project):
     _, final = train(tiny_project, config=tiny_config(epochs=-3))
     assert isinstance(final, TrainingFailed) and "epochs" in final.message
+
+
+def test_closing_the_generator_marks_the_run_cancelled(tiny_project):
+    events = run_training(load_project(tiny_project).snapshot(), config=tiny_config(),
+                          project_dir=tiny_project, device="cpu")
+    for event in events:
+        if isinstance(event, EpochCompleted):
+            break
+    events.close()  # e.g. the GUI dropped the run
+    assert RunHistory.for_project(tiny_project).runs()[-1].status == "cancelled"

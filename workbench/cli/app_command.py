@@ -34,6 +34,8 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep preferences in this INI file instead of the user's settings")
     parser.add_argument("--train", action="store_true",
                         help="without a display: also train the project headless, with progress")
+    parser.add_argument("--epochs", type=int, metavar="N",
+                        help="with --train: override the configured number of epochs")
     parser.add_argument("--summary", action="store_true",
                         help="print the summary even when a display is available")
 
@@ -55,10 +57,10 @@ def run(args: argparse.Namespace) -> int:
         return run_app(project, args.settings)
     if not args.summary:
         print(NO_DISPLAY, file=sys.stderr)
-    return summarise(project, train=args.train)
+    return summarise(project, train=args.train, epochs=args.epochs)
 
 
-def summarise(path: Path, *, train: bool = False, out: Any = None) -> int:
+def summarise(path: Path, *, train: bool = False, epochs: int | None = None, out: Any = None) -> int:
     """Validate ``path`` and print what it holds; train it when ``train`` is set.
 
     Returns:
@@ -94,11 +96,11 @@ def summarise(path: Path, *, train: bool = False, out: Any = None) -> int:
     if len(issues) > 20:
         print(f"    … and {len(issues) - 20} more (workbench data validate lists them all)", file=out)
     if train:
-        return _train(project, out) or (1 if errors else 0)
+        return _train(project, out, epochs) or (1 if errors else 0)
     return 1 if errors else 0
 
 
-def _train(project: Any, out: Any) -> int:
+def _train(project: Any, out: Any, epochs: int | None) -> int:
     try:
         from workbench.training.runner import run_training
     except ImportError as error:
@@ -107,7 +109,7 @@ def _train(project: Any, out: Any) -> int:
     from workbench.training import events
 
     print("Training (Ctrl+C stops)…", file=out)
-    for event in run_training(project.snapshot()):
+    for event in run_training(project.snapshot(), project_dir=project.root, epochs=epochs):
         match event:
             case events.EpochCompleted():
                 losses = " ".join(f"{k}={v:.3f}" for k, v in getattr(event, "losses", {}).items())

@@ -27,9 +27,11 @@ def register(subparsers: Any) -> None:
         description="Print every problem as 'path:line: severity: message (hint)'. "
         "Exit status 1 when there is at least one error.")
     validate.add_argument("project", help="project folder or a single NLU YAML file")
-    validate.add_argument("--json", action="store_true", help="print a JSON list of issues")
+    validate.add_argument("--json", action="store_true",
+                          help="print a JSON list of issues")
     validate.add_argument("--few-examples", type=int, default=5, metavar="N",
-                          help="warn about intents with fewer than N examples (default 5)")
+                          help="warn about intents with fewer than N examples "
+                          "(default 5)")
     validate.set_defaults(func=run_validate)
 
     stats = commands.add_parser("stats", help="count examples, intents and entities",
@@ -64,7 +66,8 @@ def run_validate(args: argparse.Namespace) -> int:
     issues = validate(project, few_examples=args.few_examples)
     errors = sum(issue.severity == "error" for issue in issues)
     if args.json:
-        print(json.dumps([issue.to_dict() for issue in issues], indent=2, ensure_ascii=False))
+        data = [issue.to_dict() for issue in issues]
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         for issue in issues:
             print(issue.format())

@@ -1,20 +1,29 @@
 """``workbench train`` and ``workbench runs``: headless training and the run history.
 
 Both consume the same event stream as the desktop app. Exit status: 0 success, 1 the
-training failed or was cancelled (bad data, bad configuration value, error), 2 bad
-arguments (no such project, unreadable config file).
+training failed (bad data, bad configuration value, error), 2 bad arguments (no such
+project, unreadable config file), 130 stopped with Ctrl+C (the first Ctrl+C stops after
+the current batch; the run is recorded as cancelled).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from workbench.training.events import TrainingCancelled, TrainingFailed, TrainingFinished
+from workbench.training.events import (
+    TrainingCancelled,
+    TrainingFailed,
+    TrainingFinished,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -29,8 +38,8 @@ def register(subparsers: Any) -> None:
         "line printed is the model directory.",
     )
     train.add_argument("project", help="project folder or a single NLU YAML file")
-    train.add_argument("--config", metavar="FILE", help="Rasa config.yml to use instead "
-                       "of the project's own")
+    train.add_argument("--config", metavar="FILE",
+                       help="Rasa config.yml to use instead of the project's own")
     train.add_argument("--epochs", type=int, metavar="N", help="override DIET's epochs")
     train.add_argument("--seed", type=int, default=None, metavar="N",
                        help="random seed (default: the config's random_seed, else 42)")
@@ -44,8 +53,9 @@ def register(subparsers: Any) -> None:
                        "and entity types are added")
     train.add_argument("--force", action="store_true",
                        help="recompute every node, ignoring the cache")
-    train.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="show a progress bar (default: only when stdout is a terminal)")
+    train.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                       default=None, help="show progress (default: only when stdout "
+                       "is a terminal)")
     train.add_argument("--verbose", "-v", action="store_true",
                        help="print tracebacks of unexpected errors")
     train.set_defaults(func=run_train)
@@ -79,8 +89,9 @@ def _read_config(path: str) -> dict[str, Any] | None:
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
-        _error(f"{config_path}{where}: not valid YAML ({getattr(error, 'problem', error)}); "
-               "fix the file or pass another --config")
+        problem = getattr(error, "problem", None) or error
+        _error(f"{config_path}{where}: not valid YAML ({problem}); fix the file or "
+               "pass another --config")
         return None
     if not isinstance(data, dict):
         _error(f"{config_path}: a Rasa config must be a mapping with a 'pipeline' key")
@@ -115,7 +126,8 @@ def run_train(args: argparse.Namespace) -> int:
         hint = f" ({issue.hint})" if issue.hint else ""
         _error(f"{where}{issue.message}{hint}")
     if errors:
-        _error(f"{len(errors)} problem(s) in the training data; fix them and train again")
+        _error(f"{len(errors)} problem(s) in the training data; fix them and train "
+               "again")
         return EXIT_FAILED
 
     from workbench.training.control import StopToken
@@ -127,30 +139,44 @@ def run_train(args: argparse.Namespace) -> int:
     reporter = TerminalReporter(sys.stdout, sys.stderr, progress=progress,
                                 live=progress and interactive, verbose=args.verbose)
     folder = project_dir(path)
-    out_dir = Path(args.out) if args.out else (
-        folder / "models" / time.strftime("%Y%m%d-%H%M%S")
-    )
     stop = StopToken()
     status = EXIT_FAILED
     events = run_training(
-        project.snapshot(), config=config, stop=stop, seed=args.seed, device=args.device,
-        epochs=args.epochs, finetune_from=args.finetune, out_dir=out_dir,
-        project_dir=folder, force=args.force,
+        project.snapshot(), config=config, stop=stop, seed=args.seed,
+        device=args.device, epochs=args.epochs, finetune_from=args.finetune,
+        out_dir=Path(args.out) if args.out else None, project_dir=folder,
+        force=args.force,
     )
-    try:
+    with _first_interrupt_stops(stop):
         for event in events:
             reporter.handle(event)
             if isinstance(event, TrainingFinished):
                 status = EXIT_OK
-            elif isinstance(event, (TrainingCancelled, TrainingFailed)):
+            elif isinstance(event, TrainingCancelled):
+                status = 130
+            elif isinstance(event, TrainingFailed):
                 status = EXIT_FAILED
-    except KeyboardInterrupt:
-        # Ctrl+C: stop cooperatively so the run is recorded as cancelled.
-        stop.request_stop()
-        for event in events:
-            reporter.handle(event)
-        return 130
     return status
+
+
+@contextlib.contextmanager
+def _first_interrupt_stops(stop: Any) -> Iterator[None]:
+    """Make the first Ctrl+C a cooperative stop (the run is recorded as cancelled)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        if stop.stop_requested:
+            raise KeyboardInterrupt
+        sys.stderr.write("\nstopping after the current batch (Ctrl+C again to abort)\n")
+        stop.request_stop()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_runs(args: argparse.Namespace) -> int:
@@ -170,13 +196,14 @@ def run_runs(args: argparse.Namespace) -> int:
         print(f"No training runs recorded for {path} yet (train with: workbench train "
               f"{args.project}).")
         return EXIT_OK
-    rows = [("run", "started (UTC)", "status", "epochs", "wall", "i_acc", "e_f1", "model")]
+    rows = [("run", "started (UTC)", "status", "epochs", "wall", "i_acc", "e_f1",
+             "model")]
     for record in records:
         rows.append((
             record.id,
             time.strftime("%Y-%m-%d %H:%M", time.gmtime(record.started)),
             record.status,
-            str(len(record.epoch_metrics) or "-"),
+            _epochs_column(record),
             f"{record.wall_seconds:.1f}s" if record.wall_seconds is not None else "-",
             _metric(record.final_metrics, "i_acc"),
             _metric(record.final_metrics, "e_f1"),
@@ -192,3 +219,11 @@ def run_runs(args: argparse.Namespace) -> int:
 def _metric(values: Any, name: str) -> str:
     value = values.get(name) if values else None
     return f"{value:.3f}" if isinstance(value, (int, float)) else "-"
+
+
+def _epochs_column(record: Any) -> str:
+    if record.epoch_metrics:
+        return str(len(record.epoch_metrics))
+    if record.status == "finished" and "diet" not in record.nodes_run:
+        return "cached"  # the model came from the training cache
+    return "-"

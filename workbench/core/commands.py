@@ -14,7 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from workbench.core.examples import EntitySpan, Example, LookupTable, RegexPattern, Synonym
+from workbench.core.examples import (
+    EntitySpan,
+    Example,
+    LookupTable,
+    RegexPattern,
+    Synonym,
+)
 
 if TYPE_CHECKING:
     from workbench.core.project import Project
@@ -127,7 +133,8 @@ class RenameIntent:
         self.text = f"Rename intent {old} to {new}"
 
     def redo(self, project: Project) -> None:
-        self._examples = [(i, project.examples[i]) for i in project.examples_of(self.old)]
+        indices = project.examples_of(self.old)
+        self._examples = [(i, project.examples[i]) for i in indices]
         project.rename_intent(self.old, self.new)
 
     def undo(self, project: Project) -> None:
@@ -149,10 +156,12 @@ class MergeIntents(_IntentGuard):
     def redo(self, project: Project) -> None:
         self.remember(project)
         names = set(self.sources)
-        self._old = [(i, e) for i, e in enumerate(project.examples) if e.intent in names]
+        self._old = [(i, e) for i, e in enumerate(project.examples)
+                     if e.intent in names]
         intents = list(project.intents)
         if self.target not in intents:
-            first = min((intents.index(s) for s in self.sources if s in intents), default=len(intents))
+            first = min((intents.index(s) for s in self.sources if s in intents),
+                        default=len(intents))
             intents.insert(first, self.target)
         project.set_intents([name for name in intents if name not in names])
         for index, example in self._old:
@@ -209,11 +218,13 @@ class AnnotateEverywhere:
         skip: Example indices to leave alone (e.g. the one just annotated).
     """
 
-    def __init__(self, text: str, template: EntitySpan, skip: Iterable[int] = ()) -> None:
+    def __init__(self, text: str, template: EntitySpan,
+                 skip: Iterable[int] = ()) -> None:
         if not text.strip():
             raise ValueError("AnnotateEverywhere needs non-empty text")
         self.words, self.template, self.skip = text, template, set(skip)
-        self._pattern = re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)", re.IGNORECASE)
+        self._pattern = re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)",
+                                   re.IGNORECASE)
         self._changes: list[tuple[int, Example, Example]] = []
         self.text = f"Annotate “{_short(text)}” as {template.entity} everywhere"
 
@@ -244,7 +255,8 @@ class AnnotateEverywhere:
         self._changes = []
         for index, spans in by_example.items():
             old = project.examples[index]
-            merged = tuple(sorted((*old.entities, *spans), key=lambda s: (s.start, s.end)))
+            merged = tuple(sorted((*old.entities, *spans),
+                                  key=lambda s: (s.start, s.end)))
             new = replace(old, entities=merged)
             project.replace_example(index, new)
             self._changes.append((index, old, new))
@@ -255,11 +267,12 @@ class AnnotateEverywhere:
 
 
 class AddResource:
-    """Add a synonym / regex / lookup table (``kind``: "synonyms", "regexes", "lookups")."""
+    """Add a synonym, regex or lookup table (kind "synonyms"/"regexes"/"lookups")."""
 
     kind = ""
 
-    def __init__(self, item: Resource, index: int | None = None, kind: str | None = None) -> None:
+    def __init__(self, item: Resource, index: int | None = None,
+                 kind: str | None = None) -> None:
         self.kind = kind or self.kind
         self.item, self.index = item, index
         self.text = f"Add {_resource_word(self.kind)} {_resource_name(item)}"
@@ -390,7 +403,8 @@ def _count(n: int, word: str) -> str:
 
 
 def _resource_word(kind: str) -> str:
-    return {"synonyms": "synonym", "regexes": "regex", "lookups": "lookup table"}.get(kind, kind)
+    words = {"synonyms": "synonym", "regexes": "regex", "lookups": "lookup table"}
+    return words.get(kind, kind)
 
 
 def _resource_name(item: Any) -> str:

@@ -26,7 +26,7 @@ class Signal:
         self._blocked = False
 
     def connect(self, callback: Callable[..., Any]) -> Callable[..., Any]:
-        """Call ``callback`` on every emit; returns it, so it can decorate a function."""
+        """Call ``callback`` on every emit; returns it (usable as a decorator)."""
         if callback not in self._callbacks:
             self._callbacks.append(callback)
         return callback

@@ -109,7 +109,8 @@ class ExampleList(Sequence["Example"]):
             IndexError: If the range is not inside the list.
         """
         if count < 0 or index < 0 or index + count > len(self._items):
-            raise IndexError(f"rows {index}..{index + count - 1} not in 0..{len(self) - 1}")
+            last = index + count - 1
+            raise IndexError(f"rows {index}..{last} not in 0..{len(self) - 1}")
         if count == 0:
             return ()
         self.removing.emit(index, count)

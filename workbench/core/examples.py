@@ -35,7 +35,7 @@ class EntitySpan:
     start: int  # character offset into Example.text (inclusive)
     end: int  # exclusive
     entity: str
-    value: str  # annotated value BEFORE synonym mapping; == text[start:end] if none written
+    value: str  # annotated value BEFORE synonym mapping; text[start:end] if none given
     role: str | None = None
     group: str | None = None
 
@@ -44,7 +44,7 @@ class EntitySpan:
         return text[self.start : self.end]
 
     def with_offsets(self, start: int, end: int) -> EntitySpan:
-        """Return a copy moved to ``[start, end)``, keeping entity, value, role, group."""
+        """Return a copy moved to ``[start, end)`` (entity, value, role kept)."""
         return EntitySpan(start, end, self.entity, self.value, self.role, self.group)
 
 

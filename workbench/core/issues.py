@@ -16,10 +16,12 @@ class Fix:
 
     Kinds and their payload keys:
         ``remove_example``: ``index`` (example index to delete).
-        ``annotate``: ``index``, ``start``, ``end``, ``entity``, ``value``, ``role``, ``group``
-            (add this span to the example at ``index``).
-        ``trim_span``: ``index``, ``span`` (position in ``Example.entities``), ``start``,
-            ``end`` (the trimmed offsets).
+        ``annotate``: ``index``, ``start``, ``end``, ``entity``, ``value``, ``role``,
+            ``group`` (add this span to the example at ``index``).
+        ``trim_span``: ``index``, ``span`` (position in ``Example.entities``),
+            ``start``, ``end`` (the trimmed offsets).
+        Every payload also has ``text``: the example's text when validated, so a
+        stale fix can be recognised.
         ``add_domain_entity``: ``entity``.
     """
 
@@ -41,7 +43,7 @@ class Issue:
     fix: Fix | None = None  # automatic repair, when there is an obvious one
 
     def format(self) -> str:
-        """Render as ``path:line: severity: message (hint)``, the compiler convention."""
+        """Render as ``path:line: severity: message (hint)`` (compiler style)."""
         where = str(self.path) if self.path is not None else "<project>"
         if self.line is not None:
             where += f":{self.line}"
@@ -58,5 +60,6 @@ class Issue:
             "line": self.line,
             "example_index": self.example_index,
             "hint": self.hint,
-            "fix": {"kind": self.fix.kind, **dict(self.fix.payload)} if self.fix else None,
+            "fix": ({"kind": self.fix.kind, **dict(self.fix.payload)}
+                    if self.fix else None),
         }

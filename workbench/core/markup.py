@@ -7,10 +7,10 @@ Grammar (Rasa 3 ``entities_parser.ENTITY_REGEX``; no backslash escapes exist)::
     [entity text]{"entity": "type", "value": ..., "role": ..., "group": ...}
     [entity text][{"entity": ...}, {"entity": ...}]   several annotations, one span
 
-The entity text cannot contain ``]``; the short type cannot contain ``:`` or ``)``; the
-short value cannot contain ``)``; a dict body cannot contain ``}`` and a list body cannot
-contain ``]`` (we write those as the JSON escapes ``\\u007d`` / ``\\u005d``). Brackets that
-do not form the full pattern are ordinary text.
+The entity text cannot contain ``]``; the short type cannot contain ``:`` or ``)``;
+the short value cannot contain ``)``; a dict body cannot contain ``}`` and a list body
+cannot contain ``]`` (we write those as the JSON escapes ``\\u007d`` / ``\\u005d``).
+Brackets that do not form the full pattern are ordinary text.
 
 ``parse_markup(render_markup(text, spans)) == (text, spans)`` for every input that
 ``render_markup`` accepts; when a text cannot be written unambiguously (for instance
@@ -50,7 +50,8 @@ class MarkupError(ValueError):
     """
 
     def __init__(self, message: str, column: int | None = None) -> None:
-        super().__init__(message if column is None else f"{message} (column {column + 1})")
+        where = "" if column is None else f" (column {column + 1})"
+        super().__init__(message + where)
         self.message = message
         self.column = column
 
@@ -74,31 +75,33 @@ def parse_markup(markup: str) -> tuple[str, tuple[EntitySpan, ...]]:
     position = 0  # in the markup
     length = 0  # of the plain text built so far
     for match in ENTITY_REGEX.finditer(markup):
-        before = markup[position : match.start()]
-        pieces.append(before)
-        length += len(before)
-        surface = match.group("entity_text")
+        # groups: entity_text, (alternatives), entity, value, entity_dict, list
+        surface, _, entity, value, entity_dict, entity_list = match.groups()
+        match_start = match.start()
+        length += match_start - position
+        pieces.append(markup[position:match_start])
         start, end = length, length + len(surface)
-        if match.group("entity") is not None:
-            value = match.group("value") or surface
-            spans.append(EntitySpan(start, end, match.group("entity"), value))
-        elif match.group("entity_dict") is not None:
-            body_at = match.start("entity_dict")
-            data = _load_json("{" + match.group("entity_dict") + "}", body_at - 1)
-            spans.append(_span_from_dict(data, start, end, surface, body_at - 1))
+        if entity is not None:
+            spans.append(EntitySpan(start, end, entity, value or surface))
+        elif entity_dict is not None:
+            at = match.start("entity_dict") - 1
+            data = _load_json("{" + entity_dict + "}", at)
+            spans.append(_span_from_dict(data, start, end, surface, at))
         else:
-            body_at = match.start("list_entity_dicts")
-            data = _load_json("[" + match.group("list_entity_dicts") + "]", body_at - 1)
+            at = match.start("list_entity_dicts") - 1
+            data = _load_json("[" + entity_list + "]", at)
             if not isinstance(data, list) or not data:
                 raise MarkupError(
                     "an annotation list must hold at least one entity dict, "
                     'e.g. [text][{"entity": "a"}, {"entity": "b"}]',
-                    body_at - 1,
+                    at,
                 )
-            spans.extend(_span_from_dict(d, start, end, surface, body_at) for d in data)
+            spans.extend(_span_from_dict(d, start, end, surface, at + 1) for d in data)
         pieces.append(surface)
         length = end
         position = match.end()
+    if not spans:
+        return markup, ()
     pieces.append(markup[position:])
     return "".join(pieces), tuple(spans)
 
@@ -114,7 +117,8 @@ def _load_json(source: str, column: int) -> Any:
         ) from None
 
 
-def _span_from_dict(data: Any, start: int, end: int, surface: str, column: int) -> EntitySpan:
+def _span_from_dict(data: Any, start: int, end: int, surface: str,
+                    column: int) -> EntitySpan:
     if not isinstance(data, dict):
         raise MarkupError("an entity annotation must be a JSON object", column)
     unknown = [key for key in data if key not in _DICT_KEYS]
@@ -126,13 +130,15 @@ def _span_from_dict(data: Any, start: int, end: int, surface: str, column: int) 
         )
     entity = data.get("entity")
     if not isinstance(entity, str) or not entity:
-        raise MarkupError('an entity annotation needs a non-empty "entity" string', column)
+        raise MarkupError('an entity annotation needs a non-empty "entity" string',
+                          column)
     for key in ("role", "group", "value"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise MarkupError(f'"{key}" must be a string, got {data[key]!r}', column)
     value = data["value"] if data.get("value") is not None else surface
     # Rasa keeps role and group only when truthy (util.build_entity).
-    return EntitySpan(start, end, entity, value, data.get("role") or None, data.get("group") or None)
+    role, group = data.get("role") or None, data.get("group") or None
+    return EntitySpan(start, end, entity, value, role, group)
 
 
 def render_markup(text: str, entities: Sequence[EntitySpan]) -> str:
@@ -164,12 +170,13 @@ def render_markup(text: str, entities: Sequence[EntitySpan]) -> str:
     groups: list[list[EntitySpan]] = []
     for span in ordered:
         _check_span(text, span)
-        if groups and (groups[-1][0].start, groups[-1][0].end) == (span.start, span.end):
+        last = groups[-1][0] if groups else None
+        if last is not None and (last.start, last.end) == (span.start, span.end):
             groups[-1].append(span)
-        elif groups and span.start < groups[-1][0].end:
+        elif last is not None and span.start < last.end:
             raise MarkupError(
-                f"spans {groups[-1][0].start}-{groups[-1][0].end} and {span.start}-{span.end} "
-                "overlap; Rasa markup can only annotate the same characters several times",
+                f"spans {last.start}-{last.end} and {span.start}-{span.end} overlap; "
+                "Rasa markup can only annotate the same characters several times",
                 span.start,
             )
         else:
@@ -190,11 +197,13 @@ def render_markup(text: str, entities: Sequence[EntitySpan]) -> str:
 def _check_span(text: str, span: EntitySpan) -> None:
     if not 0 <= span.start < span.end <= len(text):
         raise MarkupError(
-            f"span {span.start}-{span.end} is empty or outside the text (length {len(text)})",
+            f"span {span.start}-{span.end} is empty or outside the text "
+            f"(length {len(text)})",
             span.start,
         )
     if "]" in text[span.start : span.end]:
-        raise MarkupError("annotated text cannot contain ']' in Rasa markup", span.start)
+        raise MarkupError("annotated text cannot contain ']' in Rasa markup",
+                          span.start)
     if not isinstance(span.entity, str) or not span.entity:
         raise MarkupError("an entity span needs a non-empty entity name", span.start)
     for name in ("role", "group"):
@@ -202,7 +211,8 @@ def _check_span(text: str, span: EntitySpan) -> None:
         if attribute is not None and (not isinstance(attribute, str) or not attribute):
             raise MarkupError(f"{name} must be None or a non-empty string", span.start)
     if not isinstance(span.value, str):
-        raise MarkupError(f"entity value must be a string, got {span.value!r}", span.start)
+        raise MarkupError(f"entity value must be a string, got {span.value!r}",
+                          span.start)
 
 
 def _render_group(surface: str, group: list[EntitySpan]) -> str:
@@ -222,7 +232,8 @@ def _json_dict(span: EntitySpan, surface: str) -> str:
     fields = [("entity", span.entity), ("role", span.role), ("group", span.group)]
     if span.value != surface:
         fields.append(("value", span.value))
-    body = ", ".join(f'"{key}": {_json_string(value)}' for key, value in fields if value is not None)
+    body = ", ".join(f'"{key}": {_json_string(value)}'
+                     for key, value in fields if value is not None)
     return "{" + body + "}"
 
 

@@ -8,6 +8,7 @@ project's mutation methods (or :mod:`workbench.core.commands`), which emit event
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,13 @@ from workbench.core.project_files import (
     read_domain_entities,
 )
 from workbench.core.snapshot import ProjectSnapshot
+from workbench.core.yaml_io.nlu_writer import SaveError
 
 RESOURCE_LISTS = ("synonyms", "regexes", "lookups")
+_LIST_NAMES = {"synonym": "synonyms", "regex": "regexes", "lookup": "lookups"}
 Resource = Synonym | RegexPattern | LookupTable
 
-__all__ = ["Project", "ProjectLoadError", "load_project"]
+__all__ = ["Project", "ProjectLoadError", "SaveError", "load_project"]
 
 
 class ProjectLoadError(Exception):
@@ -48,6 +51,19 @@ def load_project(path: str | Path) -> Project:
         ProjectLoadError: If ``path`` does not exist, or is a file that is not YAML.
     """
     path = Path(path)
+    # Loading creates ~3 objects per example; the cyclic GC would rescan them many
+    # times (more than half the load time of a 50k-example project), and none of
+    # them form cycles, so it is paused while reading.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_project(path)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_project(path: Path) -> Project:
     if not path.exists():
         raise ProjectLoadError(f"{path}: no such file or folder; give a Rasa project "
                                "folder or an NLU .yml file")
@@ -88,8 +104,8 @@ class Project:
 
     Signals:
         changed (): anything in the project changed.
-        intents_changed (): the intent list changed (added, removed, renamed, reordered).
-        resources_changed (kind): ``"synonyms"``, ``"regexes"`` or ``"lookups"`` changed.
+        intents_changed (): the intent list changed (added, removed, renamed...).
+        resources_changed (kind): ``"synonyms"``, ``"regexes"`` or ``"lookups"``.
         modified_changed (bool): the unsaved-changes flag flipped.
         saved (paths): files were written.
 
@@ -177,7 +193,7 @@ class Project:
     # -- examples ------------------------------------------------------------------
     def examples_of(self, intent: str) -> list[int]:
         """Return the indices of the examples of ``intent``."""
-        return [i for i, example in enumerate(self.examples) if example.intent == intent]
+        return [i for i, e in enumerate(self.examples) if e.intent == intent]
 
     def add_example(self, example: Example, index: int | None = None) -> int:
         """Add an example; by default right after the last example of its intent.
@@ -192,7 +208,7 @@ class Project:
         return index
 
     def insert_examples(self, pairs: Iterable[tuple[int, Example]]) -> None:
-        """Re-insert ``(index, example)`` pairs (ascending final indices), e.g. for undo."""
+        """Re-insert ``(index, example)`` pairs (final indices), e.g. for undo."""
         for index, example in sorted(pairs, key=lambda pair: pair[0]):
             self.examples.insert(index, example)
 
@@ -201,11 +217,12 @@ class Project:
         return self.examples.remove_indices(indices)
 
     def replace_example(self, index: int, example: Example) -> Example:
-        """Replace the example at ``index`` (text, spans or intent edit); return the old."""
+        """Replace the example at ``index`` (any edit); return the old one."""
         return self.examples.replace(index, example)
 
     # -- intents -------------------------------------------------------------------
-    def add_intent(self, name: str, index: int | None = None, path: Path | None = None) -> None:
+    def add_intent(self, name: str, index: int | None = None,
+                   path: Path | None = None) -> None:
         """Add an intent with no examples yet.
 
         Args:
@@ -232,7 +249,7 @@ class Project:
         self._touch()
 
     def remove_intent(self, name: str) -> int:
-        """Remove an intent name (its examples must be removed separately); return its position."""
+        """Remove an intent name (not its examples); return its position."""
         position = self.intents.index(name)
         del self.intents[position]
         self.intents_changed.emit()
@@ -249,7 +266,7 @@ class Project:
         if old not in self.intents:
             raise ValueError(f"no intent '{old}'")
         if new in self.intents:
-            raise ValueError(f"intent '{new}' already exists; merge the intents instead")
+            raise ValueError(f"intent '{new}' already exists; merge the intents")
         self.intents[self.intents.index(old)] = new
         for block in self.intent_blocks():
             if block.name == old:
@@ -267,7 +284,7 @@ class Project:
         return [b for f in self.files for b in f.intent_blocks if b.alive]
 
     def intent_metadata(self, name: str) -> Any:
-        """Return the intent-level ``metadata:`` of the first block of ``name`` (or None)."""
+        """Return the intent-level ``metadata:`` of intent ``name`` (or None)."""
         for block in self.intent_blocks():
             if block.name == name and block.metadata is not None:
                 return block.metadata
@@ -275,13 +292,13 @@ class Project:
 
     # -- synonyms, regexes, lookup tables ------------------------------------------
     def _list_for(self, kind: str) -> list[Any]:
-        name = {"synonym": "synonyms", "regex": "regexes", "lookup": "lookups"}.get(kind, kind)
+        name = _LIST_NAMES.get(kind, kind)
         if name not in RESOURCE_LISTS:
-            raise ValueError(f"unknown resource list {kind!r}; use one of {RESOURCE_LISTS}")
+            raise ValueError(f"unknown resource list {kind!r}; use {RESOURCE_LISTS}")
         return getattr(self, name)
 
     def insert_resource(self, kind: str, index: int, item: Resource) -> None:
-        """Insert a synonym/regex/lookup item into ``synonyms``/``regexes``/``lookups``."""
+        """Insert an item into ``synonyms``, ``regexes`` or ``lookups``."""
         self._list_for(kind).insert(index, item)
         self._resource_touched(kind)
 
@@ -301,8 +318,7 @@ class Project:
         return old
 
     def _resource_touched(self, kind: str) -> None:
-        name = {"synonym": "synonyms", "regex": "regexes", "lookup": "lookups"}.get(kind, kind)
-        self.resources_changed.emit(name)
+        self.resources_changed.emit(_LIST_NAMES.get(kind, kind))
         self._touch()
 
     # -- output --------------------------------------------------------------------
@@ -326,7 +342,7 @@ class Project:
         return ProjectSnapshot.from_project(self)
 
     def validate(self, **options: Any) -> list[Issue]:
-        """Return load issues plus the findings of :func:`workbench.core.validation.validate`."""
+        """Return load issues plus :func:`workbench.core.validation.validate`."""
         from workbench.core.validation import validate
 
         return validate(self, **options)
@@ -341,4 +357,5 @@ def check_intent_name(name: str) -> None:
 
 
 def _replace_intent(example: Example, intent: str) -> Example:
-    return Example(example.text, intent, example.entities, example.metadata, example.source)
+    return Example(example.text, intent, example.entities, example.metadata,
+                   example.source)

@@ -21,6 +21,7 @@ from workbench.core.yaml_io.nlu import (
     read_nlu,
     to_plain,
 )
+from workbench.core.yaml_io.fast_nlu import fast_parse, same_content
 from workbench.core.yaml_io.roundtrip import (
     YamlLoadError,
     YamlStyle,
@@ -30,6 +31,8 @@ from workbench.core.yaml_io.roundtrip import (
 )
 
 YAML_SUFFIXES = (".yml", ".yaml")
+# Read plain NLU files with the fast line reader (tests switch it off to compare).
+USE_FAST_READER = True
 # Files in a project root that are never NLU data.
 NON_DATA_NAMES = {"config", "domain", "endpoints", "credentials"}
 
@@ -48,6 +51,32 @@ class DataFile:
     base_dump: str | None = None  # dump of ``tree`` that corresponds to ``text``
     exists: bool = True  # False for a file the project will create on save
     needs_write: bool = False  # tree edited but not yet written (a failed save)
+    fast: bool = False  # ``tree`` is fast_nlu's stand-in; see ``materialize``
+
+    def materialize(self) -> None:
+        """Replace the fast reader's stand-in tree by ruamel's round-trip tree.
+
+        Raises:
+            SaveError: If ruamel reads the file differently (never expected).
+        """
+        if not self.fast:
+            return
+        from workbench.core.yaml_io.nlu_writer import SaveError
+
+        try:
+            real = load_yaml(self.text, self.style)
+        except YamlLoadError as error:
+            raise SaveError(
+                f"{self.path}: cannot re-read the file: {error.message}") from None
+        if not same_content(self.tree, real):
+            raise SaveError(f"{self.path}: the file reads differently on a second "
+                            "look; reopen the project and repeat the edit")
+        seq = real["nlu"]
+        for block in (*self.intent_blocks, *self.resource_blocks):
+            if block.position is not None and block.alive:
+                block.node = seq[block.position]
+        self.tree = real
+        self.fast = False
 
 
 @dataclass
@@ -78,7 +107,8 @@ def discover(path: Path) -> ProjectLayout:
     if data_dir.is_dir():
         data = _yaml_files(data_dir)
     else:  # a flat folder of NLU files
-        data = [p for p in _yaml_files(path, recursive=False) if p.stem not in NON_DATA_NAMES]
+        data = [p for p in _yaml_files(path, recursive=False)
+                if p.stem not in NON_DATA_NAMES]
     return ProjectLayout(path, config, domain, data, False)
 
 
@@ -104,8 +134,9 @@ def _read_tree(path: Path, issues: list[Issue]) -> tuple[str, YamlStyle, Any] | 
     try:
         text = read_text(path)
     except (OSError, UnicodeDecodeError) as error:
-        issues.append(Issue("error", "unreadable-file", f"cannot read file: {error}", path, None,
-                            None, "check the file exists, is readable and is UTF-8 text"))
+        issues.append(Issue("error", "unreadable-file", f"cannot read file: {error}",
+                            path, None, None,
+                            "check the file exists, is readable and is UTF-8 text"))
         return None
     style = detect_style(text)
     try:
@@ -113,19 +144,32 @@ def _read_tree(path: Path, issues: list[Issue]) -> tuple[str, YamlStyle, Any] | 
     except YamlLoadError as error:
         issues.append(Issue("error", "bad-yaml", f"invalid YAML: {error.message}", path,
                             error.line, None,
-                            "fix the YAML syntax (indentation, quotes, ':' after keys); "
-                            "the rest of the project was loaded"))
+                            "fix the YAML syntax (indentation, quotes, ':' after "
+                            "keys); the rest of the project was loaded"))
         return None
 
 
-def read_data_file(path: Path, issues: list[Issue]) -> tuple[DataFile, NluContent] | None:
+def read_data_file(path: Path, issues: list[Issue]
+                   ) -> tuple[DataFile, NluContent] | None:
     """Read one training-data file; problems go to ``issues``, never raised."""
-    loaded = _read_tree(path, issues)
-    if loaded is None:
-        return None
-    text, style, tree = loaded
+    fast_tree = None
+    if USE_FAST_READER:
+        try:
+            text = read_text(path)
+        except (OSError, UnicodeDecodeError):
+            text = None  # _read_tree reports it
+        fast_tree = fast_parse(text) if text is not None else None
+    if fast_tree is not None:
+        assert text is not None
+        style = detect_style(text)
+        tree: Any = fast_tree
+    else:
+        loaded = _read_tree(path, issues)
+        if loaded is None:
+            return None
+        text, style, tree = loaded
     is_nlu = has_nlu_section(tree)
-    file = DataFile(path, text, style, tree, is_nlu)
+    file = DataFile(path, text, style, tree, is_nlu, fast=fast_tree is not None)
     content = read_nlu(tree, path) if is_nlu else NluContent()
     for block in content.intent_blocks:
         block.file = file
@@ -148,14 +192,15 @@ def read_config(path: Path | None, issues: list[Issue]) -> dict[str, Any] | None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        issues.append(Issue("error", "bad-config", "config must be a mapping of keys", path, 1,
-                            None, "write 'language:', 'pipeline:' ... at the top level"))
+        issues.append(Issue("error", "bad-config", "config must be a mapping of keys",
+                            path, 1, None,
+                            "write 'language:', 'pipeline:' ... at the top level"))
         return None
     return data
 
 
 def read_domain_entities(paths: list[Path], issues: list[Issue]) -> set[str] | None:
-    """Collect entity names declared in the domain file(s); ``None`` without a domain."""
+    """Collect entity names declared in the domain; ``None`` without a domain."""
     if not paths:
         return None
     entities: set[str] = set()
@@ -165,7 +210,8 @@ def read_domain_entities(paths: list[Path], issues: list[Issue]) -> set[str] | N
             continue
         declared = loaded[2].get("entities") or []
         if not isinstance(declared, list):
-            issues.append(Issue("warning", "bad-domain", "'entities:' must be a list", path,
+            issues.append(Issue("warning", "bad-domain", "'entities:' must be a list",
+                                path,
                                 None, None, "list entity names under 'entities:'"))
             continue
         for item in declared:

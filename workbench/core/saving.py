@@ -29,6 +29,7 @@ from workbench.core.yaml_io.nlu_writer import (
     plan_intent_block,
     plan_resource_block,
 )
+from workbench.core.yaml_io.text_patch import adopt, patch_text, read_back
 from workbench.core.yaml_io.roundtrip import (
     YamlLoadError,
     YamlStyle,
@@ -58,6 +59,11 @@ def save_project(project: Project) -> list[Path]:
         block = item.block if isinstance(item, Plan) else item
         if block.file not in touched:
             touched.append(block.file)
+    written = _save_as_text(project, touched, plans, removals, additions)
+    touched = [file for file in touched if file.path not in written]
+    plans = [plan for plan in plans if plan.block.file in touched]
+    for file in touched:  # swap in ruamel trees before anything is edited
+        file.materialize()
     for file in touched:  # remember what the unedited tree dumps to
         if file.base_dump is None:
             file.base_dump = dump_yaml(file.tree, file.style) if file.exists else ""
@@ -65,7 +71,10 @@ def save_project(project: Project) -> list[Path]:
         file.needs_write = True
     for block in removals:
         _remove_block(block)
-    for block in sorted(additions, key=lambda b: b.removed_at if b.removed_at is not None else 1 << 30):
+    def old_place(block: Any) -> int:
+        return block.removed_at if block.removed_at is not None else 1 << 30
+
+    for block in sorted(additions, key=old_place):
         seq = _nlu_seq(block.file)
         if block.removed_at is not None:
             seq.insert(min(block.removed_at, len(seq)), block.node)
@@ -81,7 +90,34 @@ def save_project(project: Project) -> list[Path]:
         for slot in plan.slots:
             if slot.value is not None:
                 project._origin[id(slot.value)] = (slot.value, plan.block, slot)
-    return [_write(file) for file in touched]
+    return [*written, *(_write(file) for file in touched)]
+
+
+def _save_as_text(project: Project, touched: list[DataFile], plans: list[Plan],
+                  removals: list[Any], additions: list[Any]) -> list[Path]:
+    """Write fast-read files whose edits are line replacements (text_patch)."""
+    structural = {id(block.file) for block in (*removals, *additions)}
+    written: list[Path] = []
+    for file in touched:
+        if not file.fast or file.needs_write or id(file) in structural:
+            continue
+        mine = [plan for plan in plans if plan.block.file is file]
+        text = patch_text(file.text, mine)
+        tree = read_back(file, text, mine) if text is not None else None
+        if text is None or tree is None:
+            continue
+        atomic_write(file.path, text)
+        file.text = text
+        for plan in mine:
+            plan.block.slots = plan.slots
+            if isinstance(plan.block, IntentBlock):
+                plan.block.style = plan.style
+            for slot in plan.slots:
+                if slot.value is not None:
+                    project._origin[id(slot.value)] = (slot.value, plan.block, slot)
+        adopt(file, tree)
+        written.append(file.path)
+    return written
 
 
 def _plan_intents(project: Project, plans: list[Plan], removals: list[Any],
@@ -163,7 +199,8 @@ def _plan_resources(project: Project, plans: list[Plan], removals: list[Any],
                     _revive(block, additions)
             if block is None:
                 file = _target_file(project, None, kind)
-                block = ResourceBlock(new_resource_node(kind, _name(item)), kind, item, file=file)
+                node = new_resource_node(kind, _name(item))
+                block = ResourceBlock(node, kind, item, file=file)
                 additions.append(block)
             used.add(id(block))
             plan = plan_resource_block(block, _name(item), _values(item))
@@ -213,7 +250,8 @@ def _target_file(project: Project, path: Path | None, kind: str) -> DataFile:
 
 def _nlu_seq(file: DataFile) -> CommentedSeq:
     if not isinstance(file.tree, CommentedMap):
-        raise SaveError(f"{file.path}: the top level is not a mapping; cannot add 'nlu:' blocks")
+        raise SaveError(f"{file.path}: the top level is not a mapping; "
+                        "cannot add 'nlu:' blocks")
     seq = file.tree.get("nlu")
     if not isinstance(seq, CommentedSeq):
         seq = CommentedSeq()

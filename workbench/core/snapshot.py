@@ -1,4 +1,4 @@
-"""``ProjectSnapshot``: an immutable copy of the training data, with a stable fingerprint."""
+"""``ProjectSnapshot``: an immutable copy of the training data and its fingerprint."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ class ProjectSnapshot:
         return {
             "examples": [
                 [e.text, e.intent,
-                 [[s.start, s.end, s.entity, s.value, s.role, s.group] for s in e.entities]]
+                 [[s.start, s.end, s.entity, s.value, s.role, s.group]
+                  for s in e.entities]]
                 for e in self.examples
             ],
             "synonyms": [[s.value, list(s.examples)] for s in self.synonyms],

@@ -12,7 +12,8 @@
   or fewer than ``few_examples`` (default 5: below that DIET rarely learns an intent
   reliably; ``few-examples``, warning); entities annotated fewer than 2 times
   (``rare-entity``);
-* entity types missing from ``domain.yml`` when there is a domain (``entity-not-in-domain``);
+* entity types missing from ``domain.yml`` when there is a domain
+  (``entity-not-in-domain``);
 * text annotated in some examples but not in others (``missed-annotation``), flagged
   only when the words are annotated in at least half of the examples containing them,
   so that common words ("my") that are sometimes an entity do not flood the list;
@@ -58,47 +59,84 @@ def validate(project: Project, *, few_examples: int = FEW_EXAMPLES) -> list[Issu
     return issues
 
 
-def _issue(severity: str, code: str, message: str, example: Example | None, index: int | None,
-           hint: str, fix: Fix | None = None) -> Issue:
+def _issue(
+    severity: str,
+    code: str,
+    message: str,
+    example: Example | None,
+    index: int | None,
+    hint: str,
+    fix: Fix | None = None,
+) -> Issue:
     source = example.source if example is not None else None
-    return Issue(severity, code, message, source.path if source else None,  # type: ignore[arg-type]
-                 source.line if source else None, index, hint, fix)
+    return Issue(
+        severity,  # type: ignore[arg-type]
+        code,
+        message,
+        source.path if source else None,
+        source.line if source else None,
+        index,
+        hint,
+        fix,
+    )
+
+
+def _fix(kind: str, example: Example, index: int, **payload: Any) -> Fix:
+    # the text lets fix_command refuse a fix whose example has changed since
+    return Fix(kind, {"index": index, "text": example.text, **payload})
 
 
 def _check_example(index: int, example: Example) -> Iterable[Issue]:
     text = example.text
     if _BRACKETS.search(text):
-        yield _issue("warning", "suspicious-markup",
-                     f"{text!r} contains '[' or ']' that is not entity markup "
-                     "(unclosed bracket, empty span or a typo in '(entity)')", example, index,
-                     "write entities as [text](entity); remove stray brackets")
-    ordered = sorted(enumerate(example.entities), key=lambda p: (p[1].start, p[1].end))
-    for (_, left), (_, right) in zip(ordered, ordered[1:]):
-        if right.start < left.end and (left.start, left.end) != (right.start, right.end):
-            yield _issue("error", "overlapping-spans",
-                         f"spans {text[left.start:left.end]!r} and {text[right.start:right.end]!r} "
-                         f"overlap in {text!r}", example, index,
-                         "remove one of the spans; Rasa markup cannot write overlaps")
+        yield _issue(
+            "warning", "suspicious-markup",
+            f"{text!r} contains '[' or ']' that is not entity markup "
+            "(unclosed bracket, empty span or a typo in '(entity)')",
+            example, index, "write entities as [text](entity); remove stray brackets")
+    ordered = sorted(example.entities, key=lambda span: (span.start, span.end))
+    for left, right in zip(ordered, ordered[1:]):
+        same = (left.start, left.end) == (right.start, right.end)
+        if right.start < left.end and not same:
+            yield _issue(
+                "error", "overlapping-spans",
+                f"spans {left.surface(text)!r} and {right.surface(text)!r} overlap "
+                f"in {text!r}",
+                example, index,
+                "remove one of the spans; Rasa markup cannot write overlaps")
     for position, span in enumerate(example.entities):
-        surface = text[span.start : span.end]
-        stripped = surface.strip()
-        if not stripped:
-            yield _issue("error", "empty-span", f"an entity span in {text!r} covers no text",
-                         example, index, "delete the span")
-        elif stripped != surface:
-            start = span.start + (len(surface) - len(surface.lstrip()))
-            end = start + len(stripped)
-            yield _issue("warning", "span-whitespace",
-                         f"span {surface!r} ({span.entity}) has leading/trailing spaces in {text!r}",
-                         example, index, "trim the span to the words",
-                         Fix("trim_span", {"index": index, "span": position, "start": start, "end": end}))
-        elif (span.start > 0 and text[span.start - 1].isalnum() and surface[0].isalnum()) or (
-            span.end < len(text) and text[span.end].isalnum() and surface[-1].isalnum()
-        ):
-            yield _issue("warning", "span-inside-word",
-                         f"span {surface!r} ({span.entity}) starts or ends inside a word in "
-                         f"{text!r}; the tokenizer cannot tag it", example, index,
-                         "extend the span to whole words")
+        yield from _check_span(index, example, position, span)
+
+
+def _check_span(index: int, example: Example, position: int, span: EntitySpan
+                ) -> Iterable[Issue]:
+    text = example.text
+    surface = span.surface(text)
+    stripped = surface.strip()
+    if not stripped:
+        yield _issue("error", "empty-span",
+                     f"an entity span in {text!r} covers no text",
+                     example, index, "delete the span")
+        return
+    if stripped != surface:
+        start = span.start + (len(surface) - len(surface.lstrip()))
+        end = start + len(stripped)
+        yield _issue(
+            "warning", "span-whitespace",
+            f"span {surface!r} ({span.entity}) has leading/trailing spaces in {text!r}",
+            example, index, "trim the span to the words",
+            _fix("trim_span", example, index, span=position, start=start, end=end))
+        return
+    cuts_start = (span.start > 0 and text[span.start - 1].isalnum()
+                  and surface[0].isalnum())
+    cuts_end = (span.end < len(text) and text[span.end].isalnum()
+                and surface[-1].isalnum())
+    if cuts_start or cuts_end:
+        yield _issue(
+            "warning", "span-inside-word",
+            f"span {surface!r} ({span.entity}) starts or ends inside a word in "
+            f"{text!r}; the tokenizer cannot tag it",
+            example, index, "extend the span to whole words")
 
 
 def _normal(text: str) -> str:
@@ -114,23 +152,25 @@ def _check_duplicates(examples: list[Example]) -> Iterable[Issue]:
             continue
         intents = list(dict.fromkeys(examples[i].intent for i in indices))
         first = examples[indices[0]]
-        if len(intents) > 1:
-            for index in indices[1:]:
-                yield _issue("error", "conflicting-example",
-                             f"{examples[index].text!r} appears in intents {', '.join(intents)}",
-                             examples[index], index,
-                             "keep the example in the one intent it belongs to",
-                             Fix("remove_example", {"index": index}))
-            continue
         for index in indices[1:]:
-            where = f" (first at line {first.source.line})" if first.source else ""
-            yield _issue("warning", "duplicate-example",
-                         f"{examples[index].text!r} is a duplicate in intent {intents[0]}{where}",
-                         examples[index], index, "delete the copy; Rasa drops it anyway",
-                         Fix("remove_example", {"index": index}))
+            example = examples[index]
+            remove = _fix("remove_example", example, index)
+            if len(intents) > 1:
+                yield _issue(
+                    "error", "conflicting-example",
+                    f"{example.text!r} appears in intents {', '.join(intents)}",
+                    example, index, "keep the example in the one intent it belongs to",
+                    remove)
+            else:
+                where = f" (first at line {first.source.line})" if first.source else ""
+                yield _issue(
+                    "warning", "duplicate-example",
+                    f"{example.text!r} is a duplicate in intent {intents[0]}{where}",
+                    example, index, "delete the copy; Rasa drops it anyway", remove)
 
 
-def _check_counts(project: Project, examples: list[Example], few: int) -> Iterable[Issue]:
+def _check_counts(project: Project, examples: list[Example], few: int
+                  ) -> Iterable[Issue]:
     per_intent = Counter(example.intent for example in examples)
     first_of: dict[str, tuple[int, Example]] = {}
     for index, example in enumerate(examples):
@@ -139,10 +179,11 @@ def _check_counts(project: Project, examples: list[Example], few: int) -> Iterab
         count = per_intent.get(intent, 0)
         index, example = first_of.get(intent, (None, None))
         if count < MIN_EXAMPLES:
-            yield _issue("error", "too-few-examples",
-                         f"intent {intent} has {count} example{'s' * (count != 1)}; Rasa needs "
-                         f"at least {MIN_EXAMPLES}", example, index,
-                         "add more examples or merge the intent into another")
+            yield _issue(
+                "error", "too-few-examples",
+                f"intent {intent} has {_plural(count, 'example')}; Rasa needs at least "
+                f"{MIN_EXAMPLES}",
+                example, index, "add more examples or merge the intent into another")
         elif count < few:
             yield _issue("warning", "few-examples",
                          f"intent {intent} has only {count} examples", example, index,
@@ -156,23 +197,31 @@ def _check_counts(project: Project, examples: list[Example], few: int) -> Iterab
     for entity, count in per_entity.items():
         if count < MIN_EXAMPLES:
             index, example = first_entity[entity]
-            yield _issue("warning", "rare-entity",
-                         f"entity {entity} is annotated only {count} time{'s' * (count != 1)}",
-                         example, index, f"annotate it in at least {MIN_EXAMPLES} examples")
+            yield _issue(
+                "warning", "rare-entity",
+                f"entity {entity} is annotated only {_plural(count, 'time')}",
+                example, index, f"annotate it in at least {MIN_EXAMPLES} examples")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
 
 
 def _check_domain(project: Project, examples: list[Example]) -> Iterable[Issue]:
-    if project.domain_entities is None:
+    declared = project.domain_entities
+    if declared is None:
         return
     reported: set[str] = set()
     for index, example in enumerate(examples):
         for span in example.entities:
-            if span.entity not in project.domain_entities and span.entity not in reported:
+            if span.entity not in declared and span.entity not in reported:
                 reported.add(span.entity)
-                yield _issue("warning", "entity-not-in-domain",
-                             f"entity {span.entity} is used in the data but not declared in "
-                             "domain.yml", example, index,
-                             f"add '- {span.entity}' under 'entities:' in domain.yml")
+                yield _issue(
+                    "warning", "entity-not-in-domain",
+                    f"entity {span.entity} is used in the data but not declared in "
+                    "domain.yml",
+                    example, index,
+                    f"add '- {span.entity}' under 'entities:' in domain.yml")
 
 
 def _phrases(text: str) -> Iterable[tuple[int, int]]:
@@ -183,13 +232,18 @@ def _phrases(text: str) -> Iterable[tuple[int, int]]:
             yield words[first][0], words[last][1]
 
 
+# (entity, role, group, value) of an annotation
+_Label = tuple[str, "str | None", "str | None", str]
+
+
 def _check_missed_annotations(examples: list[Example]) -> Iterable[Issue]:
-    annotated: dict[str, Counter[tuple[str, str | None, str | None, str]]] = defaultdict(Counter)
+    annotated: dict[str, Counter[_Label]] = defaultdict(Counter)
     for example in examples:
         for span in example.entities:
-            surface = example.text[span.start : span.end]
+            surface = span.surface(example.text)
             if _WORD.search(surface):
-                annotated[surface.casefold()][(span.entity, span.role, span.group, span.value)] += 1
+                label = (span.entity, span.role, span.group, span.value)
+                annotated[surface.casefold()][label] += 1
     if not annotated:
         return
     misses: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
@@ -211,13 +265,15 @@ def _check_missed_annotations(examples: list[Example]) -> Iterable[Issue]:
         for index, start, end in places:
             example = examples[index]
             surface = example.text[start:end]
-            yield _issue("warning", "missed-annotation",
-                         f"{surface!r} is annotated as {entity} in {hits[key]} example"
-                         f"{'s' * (hits[key] != 1)} but not in {example.text!r}", example, index,
-                         f"annotate it as {entity} here, or use 'annotate everywhere'",
-                         Fix("annotate", {"index": index, "start": start, "end": end,
-                                          "entity": entity, "role": role, "group": group,
-                                          "value": value if value.casefold() != key else surface}))
+            yield _issue(
+                "warning", "missed-annotation",
+                f"{surface!r} is annotated as {entity} in "
+                f"{_plural(hits[key], 'example')} but not in {example.text!r}",
+                example, index,
+                f"annotate it as {entity} here, or use 'annotate everywhere'",
+                _fix("annotate", example, index, start=start, end=end, entity=entity,
+                     role=role, group=group,
+                     value=value if value.casefold() != key else surface))
 
 
 def _check_regexes(project: Project) -> Iterable[Issue]:
@@ -227,41 +283,57 @@ def _check_regexes(project: Project) -> Iterable[Issue]:
                 re.compile(pattern)
             except re.error as error:
                 source = regex.source
-                yield Issue("error", "bad-regex", f"regex {regex.name}: {pattern!r} does not "
-                            f"compile: {error}", source.path if source else None,
-                            source.line if source else None, None,
-                            "fix the pattern (Python/Rasa regex syntax)")
+                yield Issue(
+                    "error", "bad-regex",
+                    f"regex {regex.name}: {pattern!r} does not compile: {error}",
+                    source.path if source else None, source.line if source else None,
+                    None, "fix the pattern (Python/Rasa regex syntax)")
 
 
 def fix_command(project: Project, fix: Fix) -> Any:
-    """Return the undoable command that applies ``fix`` (``None`` if it is stale).
+    """Return the undoable command that applies ``fix``.
+
+    Returns:
+        A command from :mod:`workbench.core.commands`, or ``None`` when the fix is
+        stale (the example at ``index`` is no longer the one validated).
 
     Raises:
         ValueError: For an unknown fix kind.
     """
     from workbench.core.commands import RemoveExamples, ReplaceExample
 
-    index = fix.payload.get("index")
+    payload = fix.payload
+    index = payload.get("index")
     if not isinstance(index, int) or not 0 <= index < len(project.examples):
         return None
     example = project.examples[index]
+    if "text" in payload and payload["text"] != example.text:
+        return None
     if fix.kind == "remove_example":
         return RemoveExamples([index])
     if fix.kind == "annotate":
-        p = fix.payload
-        span = EntitySpan(p["start"], p["end"], p["entity"], p["value"], p.get("role"), p.get("group"))
-        entities = tuple(sorted((*example.entities, span), key=lambda s: (s.start, s.end)))
-        return ReplaceExample(index, _with(example, entities), f"Annotate {p['entity']}")
+        span = EntitySpan(payload["start"], payload["end"], payload["entity"],
+                          payload["value"], payload.get("role"), payload.get("group"))
+        if any(s.start < span.end and span.start < s.end for s in example.entities):
+            return None
+        entities = tuple(sorted((*example.entities, span),
+                                key=lambda s: (s.start, s.end)))
+        return ReplaceExample(index, _with(example, entities),
+                              f"Annotate {span.entity}")
     if fix.kind == "trim_span":
-        position = fix.payload["span"]
+        position = payload["span"]
+        if not 0 <= position < len(example.entities):
+            return None
         spans = list(example.entities)
         old = spans[position]
-        start, end = fix.payload["start"], fix.payload["end"]
-        value = old.value if old.value != example.text[old.start : old.end] else example.text[start:end]
+        start, end = payload["start"], payload["end"]
+        written = old.value != old.surface(example.text)  # an explicit synonym value
+        value = old.value if written else example.text[start:end]
         spans[position] = EntitySpan(start, end, old.entity, value, old.role, old.group)
         return ReplaceExample(index, _with(example, tuple(spans)), "Trim entity span")
     raise ValueError(f"unknown fix kind {fix.kind!r}")
 
 
 def _with(example: Example, entities: tuple[EntitySpan, ...]) -> Example:
-    return Example(example.text, example.intent, entities, example.metadata, example.source)
+    return Example(example.text, example.intent, entities, example.metadata,
+                   example.source)

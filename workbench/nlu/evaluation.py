@@ -94,6 +94,8 @@ def _confusion(targets: list[str], predictions: list[str]) -> tuple[list[str], n
     from sklearn.metrics import confusion_matrix
 
     labels = sorted(set(targets) | set(predictions))
+    if len(labels) == 1:  # sklearn warns for a single label; the matrix is trivial
+        return labels, np.array([[len(targets)]], dtype=np.int64)
     return labels, confusion_matrix(targets, predictions, labels=labels)
 
 

@@ -20,7 +20,7 @@ class ActionSpec:
     text: str  # menu text ("&" marks the mnemonic)
     shortcut: str  # QKeySequence string; "" for none
     help: str  # one line for the shortcut list
-    menu: str  # File, Edit, Intent, Example, View, Help
+    menu: str  # File, Edit, Intent, Example, View, Model, Help
 
 
 ACTION_SPECS: tuple[ActionSpec, ...] = (
@@ -56,6 +56,10 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("focus_examples", "Go to e&xamples", "Ctrl+2", "Focus the example table", "View"),
     ActionSpec("focus_editor", "Go to &span editor", "Ctrl+3", "Focus the span editor", "View"),
     ActionSpec("next_problem", "Next &problem", "F8", "Jump to the next problem", "View"),
+    ActionSpec("train", "&Train", "Ctrl+T", "Train DIET on the current data", "Model"),
+    ActionSpec("stop_training", "&Stop training", "Ctrl+.", "Stop the running training", "Model"),
+    ActionSpec("test_message", "Test a &message", "Ctrl+Shift+T", "Open the message tester",
+               "Model"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "F1", "Show this list", "Help"),
 )  # fmt: skip
 

@@ -117,6 +117,14 @@ class EditHandlers:
         self.examples.select_example(index)
         return True
 
+    def new_example_as(self, text: str, intent: str) -> bool:
+        """Add plain ``text`` as an example of ``intent`` and show it."""
+        index = self.session.add_example(Example(text.strip(), intent))
+        if index is None:
+            return False
+        self.examples.select_example(index)
+        return True
+
     def move_examples(self, target: str | None = None) -> bool:
         """Give the selected examples another intent."""
         rows = self.examples.selected_rows()

@@ -185,36 +185,17 @@ class ProjectSession(QObject):
         return self.push(commands.RemoveResource(index, kind=kind))
 
     def apply_fix(self, issue: Issue) -> bool:
-        """Apply an issue's one-click fix as an undoable edit."""
-        fix, project = issue.fix, self.project
-        if fix is None or project is None:
+        """Apply an issue's one-click fix as an undoable edit (core ``fix_command``)."""
+        if issue.fix is None or self.project is None:
             return False
-        payload = dict(fix.payload)
-        if fix.kind == "remove_example":
-            return self.remove_examples([int(payload["index"])])
-        if fix.kind == "annotate":
-            index = int(payload["index"])
-            example = project.examples[index]
-            span = EntitySpan(int(payload["start"]), int(payload["end"]), payload["entity"],
-                              payload.get("value") or example.text[payload["start"]:payload["end"]],
-                              payload.get("role"), payload.get("group"))  # fmt: skip
-            merged = tuple(sorted((*example.entities, span), key=lambda s: (s.start, s.end)))
-            return self.push(commands.ReplaceExample(
-                index, _with_entities(example, merged), text=f"Fix: {issue.message}"))  # fmt: skip
-        if fix.kind == "trim_span":
-            index = int(payload["index"])
-            example = project.examples[index]
-            position = int(payload["span"])
-            old = example.entities[position]
-            start, end = int(payload["start"]), int(payload["end"])
-            value = example.text[start:end] if old.value == old.surface(example.text) else old.value
-            spans = list(example.entities)
-            spans[position] = EntitySpan(start, end, old.entity, value, old.role, old.group)
-            return self.push(commands.ReplaceExample(
-                index, _with_entities(example, tuple(spans)), text=f"Fix: {issue.message}"))  # fmt: skip
-        self.refused.emit(f"No automatic fix for '{fix.kind}' yet: {issue.hint}")
-        return False
+        from workbench.core.validation import fix_command
 
-
-def _with_entities(example: Example, entities: tuple[EntitySpan, ...]) -> Example:
-    return Example(example.text, example.intent, entities, example.metadata, example.source)
+        try:
+            command = fix_command(self.project, issue.fix)
+        except ValueError as error:
+            self.refused.emit(f"No automatic fix: {error}")
+            return False
+        if command is None:
+            self.refused.emit("This problem has changed since it was found; nothing to fix.")
+            return False
+        return self.push(command)

@@ -2,8 +2,9 @@
 
 Layout below the cache folder (by default ``PROJECT/.workbench/cache/``)::
 
-    index.db            # SQLite: key, output fingerprint, path, size, created, last_used, sha256
-    entries/<key>/      # one folder per node output (JSON + .npz / .safetensors, never pickle)
+    index.db        # SQLite: key, output fingerprint, path, size, created, last_used,
+                    # sha256
+    entries/<key>/  # one folder per node output (JSON + .npz / .safetensors; no pickle)
     tmp/                # outputs being written; renamed into entries/ when complete
 
 An entry is trusted only if every file is present and the sha256 over the folder matches
@@ -32,6 +33,7 @@ DEFAULT_CACHE_MB = 1000  # Rasa's RASA_MAX_CACHE_SIZE default
 CACHE_SIZE_ENV = "WORKBENCH_CACHE_MB"
 CACHE_DIR_ENV = "WORKBENCH_CACHE_DIR"
 
+_COLUMNS = "key, output_fingerprint, node, path, size, created, last_used, sha256"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     key TEXT PRIMARY KEY,
@@ -104,14 +106,19 @@ class TrainingCache:
             (self.root / "entries").mkdir(parents=True, exist_ok=True)
             (self.root / "tmp").mkdir(exist_ok=True)
             with self._connect() as db:
+                db.execute("PRAGMA journal_mode = WAL")  # readers never wait
                 db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
-            raise CacheError(f"cannot use the training cache at {self.root}: {error}") from error
+            raise CacheError(
+                f"cannot use the training cache at {self.root}: {error}") from error
         self._remove_leftovers()
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.root / "index.db", timeout=30)
+        # The index is rebuilt from nothing if lost (entries are re-verified anyway), so
+        # trade durability for speed: no fsync per statement.
+        db.execute("PRAGMA synchronous = OFF")
         try:
             with db:
                 yield db
@@ -135,21 +142,20 @@ class TrainingCache:
 
     def _entry(self, row: tuple) -> CacheEntry:
         key, output, node, path, size, created, last_used, sha = row
-        return CacheEntry(key, output, node, self.root / "entries" / path, size, created,
-                          last_used, sha)
+        return CacheEntry(key, output, node, self.root / "entries" / path, size,
+                          created, last_used, sha)
 
     def peek(self, key: str) -> CacheEntry | None:
         """Return the index row for ``key`` without verifying or touching it."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT key, output_fingerprint, node, path, size, created, last_used, sha256 "
-                "FROM entries WHERE key = ?",
+                f"SELECT {_COLUMNS} FROM entries WHERE key = ?",
                 (key,),
             ).fetchone()
         return self._entry(row) if row else None
 
     def lookup(self, key: str) -> CacheEntry | None:
-        """Return the verified entry for ``key``, or None (a damaged entry is discarded)."""
+        """Return the verified entry for ``key`` or None (a damaged one is dropped)."""
         entry = self.peek(key)
         if entry is None:
             return None
@@ -157,7 +163,8 @@ class TrainingCache:
             self.discard(key)
             return None
         with self._connect() as db:
-            db.execute("UPDATE entries SET last_used = ? WHERE key = ?", (time.time(), key))
+            db.execute("UPDATE entries SET last_used = ? WHERE key = ?",
+                       (time.time(), key))
         return entry
 
     def verify(self, entry: CacheEntry) -> bool:
@@ -190,7 +197,8 @@ class TrainingCache:
             os.replace(temp, final)
             now = time.time()
             with self._connect() as db:
-                old = db.execute("SELECT path FROM entries WHERE key = ?", (key,)).fetchone()
+                old = db.execute("SELECT path FROM entries WHERE key = ?",
+                                 (key,)).fetchone()
                 db.execute(
                     "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (key, output_fingerprint, node, name, size, now, now, sha),
@@ -204,13 +212,14 @@ class TrainingCache:
     def discard(self, key: str) -> None:
         """Remove the entry for ``key`` (index row and files)."""
         with self._connect() as db:
-            row = db.execute("SELECT path FROM entries WHERE key = ?", (key,)).fetchone()
+            row = db.execute("SELECT path FROM entries WHERE key = ?",
+                             (key,)).fetchone()
             db.execute("DELETE FROM entries WHERE key = ?", (key,))
         if row:
             shutil.rmtree(self.root / "entries" / row[0], ignore_errors=True)
 
     def _evict(self, budget: int, *, keep: str) -> None:
-        """Delete least-recently-used entries until the total size is within ``budget``."""
+        """Delete least-recently-used entries until the total fits in ``budget``."""
         with self._connect() as db:
             rows = db.execute(
                 "SELECT key, size FROM entries ORDER BY last_used DESC"
@@ -226,15 +235,15 @@ class TrainingCache:
         """Return every indexed entry, most recently used first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT key, output_fingerprint, node, path, size, created, last_used, sha256 "
-                "FROM entries ORDER BY last_used DESC"
+                f"SELECT {_COLUMNS} FROM entries ORDER BY last_used DESC"
             ).fetchall()
         return [self._entry(row) for row in rows]
 
     def total_bytes(self) -> int:
         """Return the total size of the stored outputs."""
         with self._connect() as db:
-            return int(db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0])
+            row = db.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()
+        return int(row[0])
 
 
 def user_cache_dir() -> Path:
@@ -249,8 +258,8 @@ def open_cache(project_dir: Path | None) -> tuple[TrainingCache | None, str | No
     """Open the cache for a project, falling back to the user cache folder.
 
     Returns:
-        ``(cache or None, note or None)``: the note says where the cache went instead, or
-        why training runs uncached.
+        ``(cache or None, note or None)``: the note says where the cache went
+        instead, or why training runs uncached.
     """
     try:
         limit = cache_limit_bytes()

@@ -13,9 +13,9 @@ import threading
 class StopToken:
     """A thread-safe stop (and pause) request for one training run.
 
-    ``StopToken`` is callable: ``token()`` is true once a stop was requested, so it can be
-    passed wherever a ``should_stop`` callable is expected. While paused, calling it blocks
-    until :meth:`resume` or :meth:`request_stop` is called.
+    ``StopToken`` is callable: ``token()`` is true once a stop was requested, so it can
+    be passed wherever a ``should_stop`` callable is expected. While paused, calling it
+    blocks until :meth:`resume` or :meth:`request_stop` is called.
     """
 
     def __init__(self) -> None:
@@ -54,7 +54,7 @@ class StopToken:
         return not self._running.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until a stop is requested or ``timeout`` seconds pass; return the state."""
+        """Block until a stop is requested or ``timeout`` passes; return the state."""
         return self._stop.wait(timeout)
 
     def __call__(self) -> bool:

@@ -1,4 +1,4 @@
-"""Cache format of the tokenizer node's output (a ``PreparedCorpus``): JSON + ``.npz``."""
+"""Cache format of the tokenizer node's output (``PreparedCorpus``): JSON + ``.npz``."""
 
 from __future__ import annotations
 
@@ -33,12 +33,14 @@ def save_corpus(prepared: PreparedCorpus, folder: Path) -> None:
         "regexes": [[r.name, r.pattern, r.source] for r in corpus.regexes],
         "lookups": [[t.name, list(t.elements), t.source] for t in corpus.lookups],
         "warnings": [
-            [w.code, w.message, w.text, w.start, w.end, w.source] for w in prepared.warnings
+            [w.code, w.message, w.text, w.start, w.end, w.source]
+            for w in prepared.warnings
         ],
     }
     arrays = {
         "token_counts": np.asarray([len(t) for t in corpus.tokens], dtype=np.int64),
-        "token_starts": np.asarray([t.start for ts in corpus.tokens for t in ts], np.int64),
+        "token_starts": np.asarray([t.start for ts in corpus.tokens for t in ts],
+                                   np.int64),
         "token_ends": np.asarray([t.end for ts in corpus.tokens for t in ts], np.int64),
     }
     write_json_and_arrays(folder, meta, arrays)

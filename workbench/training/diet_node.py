@@ -37,7 +37,7 @@ EMBEDDING_BATCH = 256
 class DietResult:
     """Output of the DIET node: the trained model and what the run learned about it."""
 
-    model: Any  # DietModel on the CPU, eval mode
+    model: Any  # DietModel on the CPU in eval mode, or StoredDiet when restored
     config: Any  # DietConfig
     metrics: dict[str, float] = field(default_factory=dict)
     epochs_run: int = 0
@@ -69,15 +69,18 @@ def project_embeddings(model: Any, data: Any, indices: np.ndarray,
     try:
         with torch.no_grad():
             for start in range(0, len(indices), EMBEDDING_BATCH):
-                messages = [data.messages[i] for i in indices[start:start + EMBEDDING_BATCH]]
-                batch = collate_messages(messages, has_sentence=model.spec.sentence_dim > 0)
+                chosen = indices[start:start + EMBEDDING_BATCH]
+                messages = [data.messages[i] for i in chosen]
+                batch = collate_messages(messages,
+                                         has_sentence=model.spec.sentence_dim > 0)
                 out = model.predict(batch.to(device))
                 chunks.append(out.sentence_embeddings.float().cpu().numpy())  # (b, E)
     finally:
         model.train(was_training)
     embeddings = np.concatenate(chunks, axis=0)  # (n, E)
     labels = tuple(data.intent_names[int(data.intent_ids[i])] for i in indices)
-    return EmbeddingsProjected(epoch, frozen_array(pca_2d(embeddings), np.float32), labels,
+    points = frozen_array(pca_2d(embeddings), np.float32)  # (n, 2)
+    return EmbeddingsProjected(epoch, points, labels,
                                frozen_array(example_indices[indices], np.int64), final)
 
 
@@ -111,22 +114,26 @@ def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
         last_metrics: dict[str, float] = {}
         epochs_done = 0
         trained = None
+        def keep_model(model: Any, epoch: int) -> None:
+            holder["model"] = model
+
         for item in train_diet(data, diet_config, seed=seed, device=device,
                                should_stop=should_stop, init_model=init_model,
-                               on_epoch=lambda model, epoch: holder.update(model=model)):
+                               on_epoch=keep_model):
             if isinstance(item, DietBatch):
                 yield BatchProgress(item.epoch, item.batch, item.n_batches)
             elif isinstance(item, EpochStats):
                 epochs_done = item.epoch
                 seconds.append(item.seconds)
-                last_metrics = {**item.losses, **item.metrics, **(item.validation or {})}
+                validation = item.validation or {}
+                last_metrics = {**item.losses, **item.metrics, **validation}
                 yield EpochCompleted(
                     item.epoch, item.total_epochs, frozen_mapping(item.losses),
                     frozen_mapping(item.metrics), item.seconds,
                     time.perf_counter() - started,
                     eta_seconds(seconds, item.total_epochs - item.epoch))
                 if item.validation:
-                    yield EvaluationCompleted(item.epoch, frozen_mapping(item.validation))
+                    yield EvaluationCompleted(item.epoch, frozen_mapping(validation))
                 if (item.epoch % every == 0 and item.epoch < item.total_epochs
                         and "model" in holder):
                     projected = project_embeddings(holder["model"], data, indices,
@@ -141,13 +148,14 @@ def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
                                         trained.epochs_run, final=True)
         if projection is not None:
             yield projection
-        return DietResult(trained.model, trained.config, last_metrics, trained.epochs_run,
-                          projection)
+        return DietResult(trained.model, trained.config, last_metrics,
+                          trained.epochs_run, projection)
 
     return Node(
         "diet", compute, save_diet, load_diet, inputs=("features",),
         settings={"config": diet_config.to_rasa(), "seed": seed,
-                  "device": device.split(":")[0], "finetune_from": finetune_fingerprint},
+                  "device": device.split(":")[0],
+                  "finetune_from": finetune_fingerprint},
         code_modules=code_modules,
     )
 
@@ -156,36 +164,61 @@ def save_diet(result: DietResult, folder: Path) -> None:
     """Write the trained weights, config, spec, metrics and final projection."""
     import safetensors.torch
 
-    state = {k: v.detach().cpu().contiguous() for k, v in result.model.state_dict().items()}
+    weights = result.model.state_dict().items()
+    state = {k: v.detach().cpu().contiguous() for k, v in weights}
     safetensors.torch.save_file(state, str(folder / WEIGHTS))
     meta = {"config": result.config.to_rasa(), "spec": result.model.spec.to_dict(),
             "metrics": result.metrics, "epochs_run": result.epochs_run}
     projection = result.projection
     if projection is not None:
-        meta["projection"] = {"epoch": projection.epoch, "labels": list(projection.labels)}
+        meta["projection"] = {"epoch": projection.epoch,
+                              "labels": list(projection.labels)}
         np.savez(folder / PROJECTION, points=projection.points,
                  example_indices=projection.example_indices)
     (folder / META).write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+
+
+class StoredDiet:
+    """Trained weights restored from the cache, without building a ``DietModel``.
+
+    Enough for ``save_model`` (``spec`` and ``state_dict()``); building the model would
+    draw every random connection mask only to overwrite it. :meth:`build` makes the
+    real model when one is needed.
+    """
+
+    def __init__(self, spec: Any, config: Any, state: Mapping[str, Any]) -> None:
+        self.spec, self.config, self._state = spec, config, dict(state)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Return the weights (CPU tensors) by parameter name."""
+        return dict(self._state)
+
+    def build(self) -> Any:
+        """Return a ``DietModel`` (CPU, eval mode) with these weights."""
+        from workbench.nlu.diet.builder import build_model
+
+        model = build_model(self.config, self.spec)
+        model.load_state_dict(self._state)
+        return model.eval()
 
 
 def load_diet(folder: Path) -> DietResult:
     """Rebuild a :class:`DietResult` written by :func:`save_diet`."""
     import safetensors.torch
 
-    from workbench.nlu.diet.builder import build_model
     from workbench.nlu.diet.config import DietConfig
     from workbench.nlu.diet.spec import ModelSpec
 
     meta = json.loads((folder / META).read_text(encoding="utf-8"))
     config = DietConfig.from_rasa(meta["config"])
-    model = build_model(config, ModelSpec.from_dict(meta["spec"]))
-    model.load_state_dict(safetensors.torch.load_file(str(folder / WEIGHTS), device="cpu"))
-    model.eval()
+    state = safetensors.torch.load_file(str(folder / WEIGHTS), device="cpu")
+    model = StoredDiet(ModelSpec.from_dict(meta["spec"]), config, state)
     projection = None
     if "projection" in meta:
         with np.load(folder / PROJECTION, allow_pickle=False) as arrays:
             projection = EmbeddingsProjected(
-                int(meta["projection"]["epoch"]), frozen_array(arrays["points"], np.float32),
+                int(meta["projection"]["epoch"]),
+                frozen_array(arrays["points"], np.float32),
                 tuple(meta["projection"]["labels"]),
                 frozen_array(arrays["example_indices"], np.int64), True)
     return DietResult(model, config, dict(meta["metrics"]), int(meta["epochs_run"]),

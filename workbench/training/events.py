@@ -1,18 +1,18 @@
 """Events yielded by :func:`workbench.training.runner.run_training`.
 
-Every event is a frozen, slotted dataclass named as a fact in the past tense. Payloads are
-plain data only: Python scalars, tuples, read-only mappings and *copied*, read-only numpy
-arrays. They never hold tensors, modules, optimisers or references into the live project,
-so any thread may keep them. This module is torch-free: the desktop app imports it at
-start-up, before torch has loaded.
+Every event is a frozen, slotted dataclass named as a fact in the past tense. Payloads
+are plain data only: Python scalars, tuples, read-only mappings and *copied*, read-only
+numpy arrays. They never hold tensors, modules, optimisers or references into the live
+project, so any thread may keep them. This module is torch-free: the desktop app
+imports it at start-up, before torch has loaded.
 
 Typical order of one run::
 
     TrainingStarted
     NodeStarted / FeaturizationProgress* / NodeCompleted      (per graph node)
-    BatchProgress* EpochCompleted [EvaluationCompleted] [EmbeddingsProjected]   (per epoch)
+    BatchProgress* EpochCompleted [EvaluationCompleted] [EmbeddingsProjected]  (epoch)
     EmbeddingsProjected                                        (final model)
-    TrainingFinished | TrainingCancelled | TrainingFailed      (exactly one, always last)
+    TrainingFinished | TrainingCancelled | TrainingFailed      (exactly one, last)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 
 
 def frozen_mapping(values: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """Return a read-only copy of ``values`` with numpy scalars turned into Python ones."""
+    """Return a read-only copy of ``values``, numpy scalars turned into Python ones."""
     plain: dict[str, Any] = {}
     for key, value in (values or {}).items():
         if isinstance(value, np.generic):
@@ -86,7 +86,7 @@ class TrainingNote:
 
 @dataclass(frozen=True, slots=True)
 class NodeStarted:
-    """A graph node (tokenizer, a featurizer, DIET, ...) started to compute its output."""
+    """A graph node (tokenizer, a featurizer, DIET...) started to compute its output."""
 
     name: str
 
@@ -210,7 +210,7 @@ class TrainingFailed:
 
     Attributes:
         message: What went wrong, for people.
-        traceback_text: Formatted traceback ("" for expected problems such as bad input).
+        traceback_text: Formatted traceback ("" for expected problems: bad input).
     """
 
     message: str

@@ -1,9 +1,10 @@
 """Fingerprints: stable hashes of settings, code and data that key the training cache.
 
-Mirrors Rasa's ``calculate_fingerprint_key`` (``rasa/engine/training/fingerprinting.py``):
-a node's key covers its name, the source code of the modules that implement it, its
-settings and the fingerprints of its inputs. Hashes are computed over a canonical JSON
-form, so they are the same in every process and on every machine.
+Mirrors Rasa's ``calculate_fingerprint_key``
+(``rasa/engine/training/fingerprinting.py``): a node's key covers its name, the source
+code of the modules that implement it, its settings and the fingerprints of its inputs.
+Hashes are computed over a canonical JSON form, so they are the same in every process
+and on every machine.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _canonical(value: Any) -> Any:
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return {"__dataclass__": type(value).__name__, **_canonical(fields)}
     if isinstance(value, Mapping):
-        return {str(key): _canonical(item) for key, item in sorted(value.items(), key=_key)}
+        items = sorted(value.items(), key=_key)
+        return {str(key): _canonical(item) for key, item in items}
     if isinstance(value, (set, frozenset)):
         return sorted((_canonical(item) for item in value), key=json.dumps)
     if isinstance(value, (list, tuple)):
@@ -57,7 +59,7 @@ def _key(item: tuple[Any, Any]) -> str:
 
 
 def fingerprint_of(*values: Any) -> str:
-    """Return a 32-hex-digit hash of ``values`` (dicts, dataclasses, arrays, scalars...)."""
+    """Return a 32-hex-digit hash of ``values`` (dicts, dataclasses, arrays...)."""
     text = json.dumps(_canonical(list(values)), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -87,7 +89,8 @@ class DataFingerprints:
     """Fingerprints of the parts of a training snapshot that nodes depend on.
 
     Attributes:
-        examples: Texts, intents, entity annotations (metadata excluded: unused in training).
+        examples: Texts, intents, entity annotations (not metadata: training ignores
+            it).
         synonyms: The ``synonym:`` blocks.
         regexes: The ``regex:`` blocks.
         lookups: The ``lookup:`` blocks.
@@ -122,7 +125,8 @@ def data_fingerprints(snapshot: Any) -> DataFingerprints:
         [[r.name, list(r.patterns)] for r in getattr(snapshot, "regexes", ())]
     )
     lookups = fingerprint_of(
-        [[lookup.name, list(lookup.elements)] for lookup in getattr(snapshot, "lookups", ())]
+        [[table.name, list(table.elements)]
+         for table in getattr(snapshot, "lookups", ())]
     )
     return DataFingerprints(
         examples=examples,
@@ -143,7 +147,7 @@ def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
 
 
 def directory_sha256(root: Path) -> tuple[str, int]:
-    """Return ``(sha256, total bytes)`` over every file below ``root`` (names and content)."""
+    """Return ``(sha256, total bytes)`` over the names and contents below ``root``."""
     digest = hashlib.sha256()
     total = 0
     for path in sorted(p for p in root.rglob("*") if p.is_file()):

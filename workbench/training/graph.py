@@ -181,6 +181,7 @@ class GraphExecutor:
     def _store(self, key: str, node: Node, value: Any) -> None:
         assert self.cache is not None
         try:
-            self.cache.store(key, node.name, key, lambda folder: node.save(value, folder))
-        except OSError as error:
+            self.cache.store(key, node.name, key,
+                             lambda folder: node.save(value, folder))
+        except Exception as error:  # noqa: BLE001 - a full disk must not fail training
             self.on_store_error(f"could not cache {node.name}: {error}")

@@ -1,9 +1,9 @@
 """Metric history of a training run, kept outside any widget.
 
 :class:`MetricsHistory` collects :class:`~workbench.training.events.EpochCompleted` and
-:class:`~workbench.training.events.EvaluationCompleted` events into per-metric series that
-charts read with ``series(name)``; it is plain Python and numpy, so the GUI, the CLI and
-the run history share it.
+:class:`~workbench.training.events.EvaluationCompleted` events into per-metric
+series that charts read with ``series(name)``; it is plain Python and numpy, so the
+GUI, the CLI and the run history share it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from workbench.training.events import EpochCompleted, EvaluationCompleted
 
 
 class MetricsHistory:
-    """Per-epoch series of losses and metrics (training and ``val_`` validation ones)."""
+    """Per-epoch series of losses and metrics (training and ``val_`` ones)."""
 
     def __init__(self) -> None:
         self._series: dict[str, tuple[list[int], list[float]]] = {}
@@ -55,7 +55,7 @@ class MetricsHistory:
         return tuple(self._series)
 
     def series(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(epochs int64 (n,), values float64 (n,))`` for ``name`` (empty if unknown)."""
+        """Return ``(epochs int64 (n,), values float64 (n,))`` (empty if unknown)."""
         epochs, values = self._series.get(name, ([], []))
         return np.asarray(epochs, dtype=np.int64), np.asarray(values, dtype=np.float64)
 
@@ -66,7 +66,8 @@ class MetricsHistory:
 
     def latest(self) -> dict[str, float]:
         """Return the latest value of every series."""
-        return {name: values[-1] for name, (_, values) in self._series.items() if values}
+        series = self._series.items()
+        return {name: values[-1] for name, (_, values) in series if values}
 
     def __len__(self) -> int:
         return len(self.epoch_seconds)

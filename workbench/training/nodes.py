@@ -25,10 +25,14 @@ from typing import Any
 
 from workbench.nlu.featurizers import registry
 from workbench.nlu.featurizers.base import Featurizer
-from workbench.nlu.featurizers.training_data import assemble_featurized_data, prepare_corpus
+from workbench.nlu.featurizers.training_data import (
+    assemble_featurized_data,
+    prepare_corpus,
+)
 from workbench.nlu.pipeline import FittedPipeline, PipelineConfig
 from workbench.nlu.synonyms import EntitySynonymMapper
 from workbench.training import corpus_storage
+from workbench.training.events import FeaturizationProgress
 from workbench.training.fingerprint import DataFingerprints
 from workbench.training.graph import Node
 from workbench.training.storage import (
@@ -39,14 +43,17 @@ from workbench.training.storage import (
 )
 
 TOKENIZER, FEATURES, DIET, SYNONYMS = "tokenizer", "features", "diet", "synonym_mapper"
+PROGRESS_CHUNK = 500  # messages featurized between two FeaturizationProgress events
 
 # Modules whose source defines each kind of node (edits invalidate their cache entries).
-_TOKENIZER_CODE = ("workbench.nlu.tokenizers", "workbench.nlu.featurizers.training_data",
+_TOKENIZER_CODE = ("workbench.nlu.tokenizers",
+                   "workbench.nlu.featurizers.training_data",
                    "workbench.training.corpus_storage")
-_FEATURIZER_CODE = ("workbench.nlu.featurizers.base", "workbench.nlu.featurizers.registry",
-                    "workbench.nlu.sparse")
+_FEATURIZER_CODE = ("workbench.nlu.featurizers.base",
+                    "workbench.nlu.featurizers.registry", "workbench.nlu.sparse")
 _FEATURES_CODE = ("workbench.nlu.pipeline", "workbench.nlu.featurizers.training_data",
-                  "workbench.nlu.features", "workbench.nlu.bilou", "workbench.nlu.sparse",
+                  "workbench.nlu.features", "workbench.nlu.bilou",
+                  "workbench.nlu.sparse",
                   "workbench.training.storage")
 _DIET_CODE = tuple(f"workbench.nlu.diet.{name}" for name in (
     "batching", "builder", "config", "crf", "finetune", "heads", "holdout", "layers",
@@ -65,7 +72,7 @@ def _generator(function: Callable[[Mapping[str, Any]], Any]
 
 
 def featurizer_node_names(config: PipelineConfig) -> list[str]:
-    """User-facing node names of the configured featurizers, unique, in pipeline order."""
+    """Unique user-facing names of the configured featurizers, in pipeline order."""
     names: list[str] = []
     for component, settings in config.featurizers:
         if settings.get("alias"):
@@ -155,14 +162,25 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
             nodes.append(_fit_node(name, component, settings))
     featurizer_names = tuple(names)
 
-    def featurize(inputs: Mapping[str, Any]) -> Any:
-        pipeline = FittedPipeline(tokenizer, [inputs[name] for name in featurizer_names])
+    def featurize(inputs: Mapping[str, Any]) -> Generator[Any, None, Any]:
+        fitted = [inputs[name] for name in featurizer_names]
+        pipeline = FittedPipeline(tokenizer, fitted)
+        prepared = inputs[TOKENIZER]
+        corpus = prepared.corpus
+        done: dict[int, Any] = {}
+        total = len(corpus.texts)
+        for start in range(0, total, PROGRESS_CHUNK):
+            for tokens, text in zip(corpus.tokens[start:start + PROGRESS_CHUNK],
+                                    corpus.texts[start:start + PROGRESS_CHUNK]):
+                done[id(tokens)] = pipeline.featurize_tokens(tokens, text)
+            done_count = min(start + PROGRESS_CHUNK, total)
+            yield FeaturizationProgress(FEATURES, done_count, total)
         return assemble_featurized_data(
-            inputs[TOKENIZER], pipeline, bilou=pipeline_config.bilou,
+            prepared, _Featurized(pipeline, done), bilou=pipeline_config.bilou,
             entity_recognition=pipeline_config.entity_recognition)
 
     nodes.append(Node(
-        FEATURES, _generator(featurize), save_featurized, load_featurized,
+        FEATURES, featurize, save_featurized, load_featurized,
         inputs=(TOKENIZER, *featurizer_names),
         settings={"bilou": pipeline_config.bilou,
                   "entity_recognition": pipeline_config.entity_recognition},
@@ -177,6 +195,27 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
             code_modules=_SYNONYM_CODE, data=(data.examples, data.synonyms),
         ))
     return GraphSpec(nodes, featurizer_names, pipeline_config.use_synonym_mapper)
+
+
+class _Featurized:
+    """A fitted pipeline whose messages were featurized already (to report progress).
+
+    ``assemble_featurized_data`` featurizes every message in one call; the features
+    node featurizes them beforehand in chunks, yielding progress in between, and hands
+    this stand-in over, which answers from those results (matched by the identity of
+    each message's token tuple, so the order of the calls does not matter).
+    """
+
+    def __init__(self, pipeline: FittedPipeline, done: Mapping[int, Any]) -> None:
+        self.pipeline, self.done = pipeline, done
+        self.sequence_dim = pipeline.sequence_dim
+        self.sentence_dim = pipeline.sentence_dim
+
+    def featurize_tokens(self, tokens: Any, text: str) -> Any:
+        found = self.done.get(id(tokens))
+        if found is None:
+            found = self.pipeline.featurize_tokens(tokens, text)
+        return found
 
 
 def _fit_node(name: str, component: str, settings: Mapping[str, Any]) -> Node:

@@ -3,7 +3,7 @@
 :class:`TerminalReporter` consumes the same events as the GUI. On a terminal the bar is
 redrawn in place with ``\\r`` at most ten times a second; elsewhere (a pipe, a log file)
 it prints one plain line per epoch, and only when asked to. The model path is always the
-last line written to ``out``, so ``workbench train PROJECT | tail -n 1`` finds the model.
+last line written to ``out``: ``workbench train PROJECT | tail -n 1`` finds the model.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from workbench.training.events import (
     TrainingCancelled,
     TrainingFailed,
     TrainingFinished,
+    TrainingNote,
     TrainingStarted,
 )
 
@@ -39,7 +40,8 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def format_metrics(values: Mapping[str, float], names: tuple[str, ...] = SHOWN_METRICS) -> str:
+def format_metrics(values: Mapping[str, float],
+                   names: tuple[str, ...] = SHOWN_METRICS) -> str:
     """Format the named values that exist, e.g. ``t_loss 1.234  i_acc 0.950``."""
     parts = [f"{name} {values[name]:.3f}" for name in names if name in values]
     return "  ".join(parts)
@@ -69,6 +71,10 @@ class TerminalReporter:
         """Print what ``event`` means for the user."""
         if isinstance(event, TrainingStarted):
             self._started(event)
+        elif isinstance(event, TrainingNote):
+            self._clear()
+            self.err.write(f"note: {event.message}\n")
+            self.err.flush()
         elif isinstance(event, NodeCompleted):
             how = "cached" if event.from_cache else f"ran {event.seconds:.1f}s"
             self._line(f"{event.name:<28} ... {how}")
@@ -87,8 +93,9 @@ class TerminalReporter:
             self._finished(event)
         elif isinstance(event, TrainingCancelled):
             self._clear()
-            self.err.write(f"Training cancelled after {event.epochs_completed} epoch(s) "
-                           f"({format_duration(event.wall_seconds)}); no model was saved.\n")
+            self.err.write(
+                f"Training cancelled after {event.epochs_completed} epoch(s) "
+                f"({format_duration(event.wall_seconds)}); no model was saved.\n")
         elif isinstance(event, TrainingFailed):
             self._clear()
             if self.verbose and event.traceback_text:
@@ -99,7 +106,8 @@ class TerminalReporter:
         self._epochs = event.epochs
         held_out = (f" ({event.n_validation_examples} held out)"
                     if event.n_validation_examples else "")
-        finetune = f", continuing from {event.finetune_from}" if event.finetune_from else ""
+        finetune = (f", continuing from {event.finetune_from}"
+                    if event.finetune_from else "")
         self._line(
             f"Training on {event.n_examples} examples{held_out}: {len(event.intents)} "
             f"intents, {len(event.entity_types)} entity types, device {event.device}"
@@ -107,8 +115,10 @@ class TerminalReporter:
         )
 
     def _batch(self, event: BatchProgress) -> None:
-        done = (event.epoch - 1 + event.batch / max(event.n_batches, 1)) / max(self._epochs, 1)
-        self._draw(self._epoch_text(event.epoch, f"batch {event.batch}/{event.n_batches}"), done)
+        within = event.batch / max(event.n_batches, 1)
+        done = (event.epoch - 1 + within) / max(self._epochs, 1)
+        detail = f"batch {event.batch}/{event.n_batches}"
+        self._draw(self._epoch_text(event.epoch, detail), done)
 
     def _epoch(self, event: EpochCompleted) -> None:
         self._epoch_event = event
@@ -139,12 +149,14 @@ class TerminalReporter:
         ran = ", ".join(event.nodes_run) or "nothing"
         cached = ", ".join(event.nodes_cached) or "nothing"
         self.out.write(f"Done in {format_duration(event.wall_seconds)} "
-                       f"({event.wall_seconds:.2f}s). Ran: {ran}. From cache: {cached}.\n")
+                       f"({event.wall_seconds:.2f}s). Ran: {ran}. "
+                       f"From cache: {cached}.\n")
         if event.metrics:
             shown = tuple(name for name in ("i_acc", "e_f1", "val_i_acc", "val_e_f1")
                           if name in event.metrics)
             if shown:
-                self.out.write(f"Final metrics: {format_metrics(event.metrics, shown)}\n")
+                shown_text = format_metrics(event.metrics, shown)
+                self.out.write(f"Final metrics: {shown_text}\n")
         self.out.write(f"{event.model_path}\n")
         self.out.flush()
 

@@ -1,8 +1,8 @@
 """Run history: every training run of a project, recorded in ``.workbench/runs.db``.
 
 A run's row is inserted as "running" when training starts and updated when it ends
-("finished", "cancelled" or "failed"), so a run whose process was killed stays visible as
-unfinished. Per-epoch losses and metrics live in a child table.
+("finished", "cancelled" or "failed"), so a run whose process was killed stays visible
+as unfinished. Per-epoch losses and metrics live in a child table.
 """
 
 from __future__ import annotations
@@ -129,13 +129,15 @@ class RunHistory:
               seed: int, epochs: int, finetune_from: str | None = None) -> str:
         """Insert a "running" row and return the new run id (time-ordered)."""
         now = time.time()
-        run_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + uuid.uuid4().hex[:6]
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+        run_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
         with self._connect() as db:
             db.execute(
-                "INSERT INTO runs (id, started, status, data_fingerprint, config_fingerprint,"
-                " device, seed, epochs, finetune_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, now, RUNNING, data_fingerprint, config_fingerprint, device, seed,
-                 epochs, finetune_from),
+                "INSERT INTO runs (id, started, status, data_fingerprint,"
+                " config_fingerprint, device, seed, epochs, finetune_from)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, now, RUNNING, data_fingerprint, config_fingerprint, device,
+                 seed, epochs, finetune_from),
             )
         return run_id
 
@@ -151,19 +153,23 @@ class RunHistory:
     def set_evaluation(self, run_id: str, metrics: Mapping[str, float]) -> None:
         """Record the latest validation metrics of a run."""
         with self._connect() as db:
-            db.execute("UPDATE runs SET evaluation = ? WHERE id = ?", (_dumps(metrics), run_id))
+            db.execute("UPDATE runs SET evaluation = ? WHERE id = ?",
+                       (_dumps(metrics), run_id))
 
     def finish(self, run_id: str, status: str, *, wall_seconds: float,
-               model_path: str | None = None, final_metrics: Mapping[str, float] | None = None,
+               model_path: str | None = None,
+               final_metrics: Mapping[str, float] | None = None,
                nodes_run: tuple[str, ...] = (), nodes_cached: tuple[str, ...] = (),
                message: str | None = None) -> None:
         """Mark a run as ended with ``status`` and its results."""
         with self._connect() as db:
             db.execute(
-                "UPDATE runs SET ended = ?, status = ?, wall_seconds = ?, model_path = ?,"
-                " final_metrics = ?, nodes_run = ?, nodes_cached = ?, message = ? WHERE id = ?",
+                "UPDATE runs SET ended = ?, status = ?, wall_seconds = ?,"
+                " model_path = ?, final_metrics = ?, nodes_run = ?, nodes_cached = ?,"
+                " message = ? WHERE id = ?",
                 (time.time(), status, wall_seconds, model_path, _dumps(final_metrics),
-                 json.dumps(list(nodes_run)), json.dumps(list(nodes_cached)), message, run_id),
+                 json.dumps(list(nodes_run)), json.dumps(list(nodes_cached)), message,
+                 run_id),
             )
 
     def runs(self, *, with_epochs: bool = True) -> list[RunRecord]:
@@ -190,7 +196,8 @@ class RunHistory:
             return json.loads(text) if text else empty
 
         return RunRecord(
-            id=row["id"], started=row["started"], ended=row["ended"], status=row["status"],
+            id=row["id"], started=row["started"], ended=row["ended"],
+            status=row["status"],
             data_fingerprint=row["data_fingerprint"],
             config_fingerprint=row["config_fingerprint"], device=row["device"],
             seed=row["seed"], epochs=row["epochs"], finetune_from=row["finetune_from"],

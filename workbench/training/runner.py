@@ -15,13 +15,14 @@ recorded in ``PROJECT/.workbench/runs.db``.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.training.cache import TrainingCache, open_cache
+from workbench.training.cache import TrainingCache, open_cache, user_cache_dir
 from workbench.training.control import StopToken
 from workbench.training.events import (
     EpochCompleted,
@@ -107,8 +108,9 @@ def run_training(
     if history is not None:
         try:
             run_id = history.start(
-                data_fingerprint=session.data.all, config_fingerprint=session.config_digest,
-                device=session.device, seed=session.seed, epochs=session.diet_config.epochs,
+                data_fingerprint=session.data.all,
+                config_fingerprint=session.config_digest, device=session.device,
+                seed=session.seed, epochs=session.diet_config.epochs,
                 finetune_from=str(finetune_from) if finetune_from else None)
         except Exception as error:  # noqa: BLE001 - history is a convenience
             notes.append(f"run history not recorded: {error}")
@@ -119,6 +121,10 @@ def run_training(
         for note in [*notes, *session.notes]:
             yield TrainingNote(note)
         model_dir = _model_dir(out_dir, folder)
+        moved = folder is not None and not model_dir.is_relative_to(folder)
+        if out_dir is None and moved:
+            yield TrainingNote(
+                f"project folder not writable; the model goes to {model_dir}")
         result = yield from recorder.observe(
             session.run(cache, force=force, out_dir=model_dir))
     except GeneratorExit:
@@ -127,14 +133,17 @@ def run_training(
     except Exception as error:  # noqa: BLE001 - becomes TrainingFailed
         if isinstance(error, TrainingStopped):
             recorder.finish(CANCELLED, message=str(error))
-            yield TrainingCancelled(time.perf_counter() - started, error.epochs_completed,
-                                    run_id)
+            yield TrainingCancelled(time.perf_counter() - started,
+                                    error.epochs_completed, run_id)
             return
         expected = isinstance(error, (TrainingInputError, ValueError))
         message = str(error) if expected else f"{type(error).__name__}: {error}"
         recorder.finish(FAILED, message=message)
         yield TrainingFailed(message, traceback.format_exc(), run_id)
         return
+    except BaseException as error:  # KeyboardInterrupt, SystemExit: record, re-raise
+        recorder.finish(CANCELLED, message=f"interrupted ({type(error).__name__})")
+        raise
     wall = time.perf_counter() - started
     recorder.finish(FINISHED, model_path=str(result.model_path), metrics=result.metrics,
                     nodes_run=result.nodes_run, nodes_cached=result.nodes_cached)
@@ -157,10 +166,13 @@ def _model_dir(out_dir: str | Path | None, folder: Path | None) -> Path:
         return Path(out_dir)
     if folder is None:
         raise TrainingInputError("no output folder: pass out_dir or project_dir")
+    parent = folder / "models"
+    if not os.access(parent if parent.exists() else folder, os.W_OK):
+        parent = user_cache_dir().parent / "models"  # e.g. a file in a read-only place
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    candidate, number = folder / "models" / stamp, 2
+    candidate, number = parent / stamp, 2
     while candidate.exists():
-        candidate, number = folder / "models" / f"{stamp}-{number}", number + 1
+        candidate, number = parent / f"{stamp}-{number}", number + 1
     return candidate
 
 
@@ -172,7 +184,7 @@ class _Recorder:
         self.finished = False
 
     def observe(self, events: Iterator[Any]) -> Any:
-        """Pass ``events`` through, recording epochs and evaluations; return the result."""
+        """Pass ``events`` through, recording epochs and evaluations; return result."""
         result = yield from self._pass(events)
         return result
 

@@ -16,16 +16,20 @@ from typing import Any
 
 from workbench.training.cache import TrainingCache
 from workbench.training.events import TrainingNote, TrainingStarted
-from workbench.training.fingerprint import DataFingerprints, data_fingerprints, fingerprint_of
+from workbench.training.fingerprint import (
+    DataFingerprints,
+    data_fingerprints,
+    fingerprint_of,
+)
 from workbench.training.graph import GraphExecutor
 from workbench.training.runner import TrainingInputError
 
 DEFAULT_SEED = 42
-FINETUNE_MIN_EPOCHS = 10  # finetuning default: a tenth of the epochs, at least this many
+FINETUNE_MIN_EPOCHS = 10  # finetuning default: a tenth of the epochs, at least this
 
 
 def finetune_epochs(configured: int) -> int:
-    """Default epochs when finetuning: a tenth of ``configured``, at least 10, at most it."""
+    """Default finetuning epochs: a tenth of ``configured``, 10 to ``configured``."""
     return min(configured, max(FINETUNE_MIN_EPOCHS, configured // 10))
 
 
@@ -57,13 +61,14 @@ class TrainingSession:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def prepare(cls, snapshot: Any, *, config: Mapping[str, Any] | None, seed: int | None,
-                device: str, epochs: int | None, finetune_from: str | Path | None,
+    def prepare(cls, snapshot: Any, *, config: Mapping[str, Any] | None,
+                seed: int | None, device: str, epochs: int | None,
+                finetune_from: str | Path | None,
                 stop: Callable[[], bool]) -> TrainingSession:
         """Check the inputs and resolve every setting.
 
         Raises:
-            TrainingInputError: Unusable data, configuration, device or model to finetune.
+            TrainingInputError: Unusable data, configuration, device or earlier model.
         """
         from workbench.nlu.diet.config import DietConfig
         from workbench.nlu.diet.devices import resolve_device
@@ -90,7 +95,10 @@ class TrainingSession:
         except PipelineError as error:
             raise TrainingInputError(str(error)) from None
         except ValueError as error:
-            raise TrainingInputError(f"config.yml: DIETClassifier: {error}") from None
+            message = str(error)
+            if "DIETClassifier" not in message:
+                message = f"DIETClassifier: {message}"
+            raise TrainingInputError(f"config: {message}") from None
         notes.extend(pipeline_config.warnings)
         notes.extend(getattr(diet_config, "warnings", ()))
         diet_config = dataclasses.replace(diet_config, epochs=epochs or default_epochs)
@@ -100,7 +108,9 @@ class TrainingSession:
         except ValueError as error:
             raise TrainingInputError(str(error)) from None
         if seed is None:
-            seed = diet_config.random_seed if diet_config.random_seed is not None else DEFAULT_SEED
+            seed = diet_config.random_seed
+        if seed is None:
+            seed = DEFAULT_SEED
         digest = fingerprint_of(pipeline_config.to_json(), diet_config.to_rasa(), seed,
                                 finetune_fp)[:12]
         return cls(snapshot, pipeline_config, diet_config, seed, str(target),
@@ -111,7 +121,8 @@ class TrainingSession:
         """The TrainingStarted event of this session."""
         examples = self.snapshot.examples
         intents = sorted({example.base_intent for example in examples})
-        entities = sorted({span.entity for example in examples for span in example.entities})
+        entities = sorted({span.entity for example in examples
+                           for span in example.entities})
         held_out = self.diet_config.evaluate_on_number_of_examples
         return TrainingStarted(
             run_id=run_id, n_examples=len(examples) - held_out,
@@ -128,7 +139,8 @@ class TrainingSession:
         from workbench.training.diet_node import build_diet_node
         from workbench.training.nodes import DIET, SYNONYMS, _DIET_CODE, build_graph
 
-        finetune_pipeline = self.finetune.pipeline if self.finetune is not None else None
+        finetune = self.finetune
+        finetune_pipeline = finetune.pipeline if finetune is not None else None
         diet_node = build_diet_node(
             self.snapshot, self.diet_config, seed=self.seed, device=self.device,
             should_stop=self.should_stop,
@@ -145,7 +157,9 @@ class TrainingSession:
         featurizers = []
         for name in graph.featurizer_names:
             featurizers.append((yield from executor.value(name)))
-        synonyms = (yield from executor.value(SYNONYMS)) if graph.has_synonym_mapper else None
+        synonyms = None
+        if graph.has_synonym_mapper:
+            synonyms = yield from executor.value(SYNONYMS)
         for note in store_notes:
             yield TrainingNote(note)
         if DIET in executor.restored and diet.projection is not None:
@@ -160,7 +174,8 @@ class TrainingSession:
                 "seed": self.seed, "device": self.device, "epochs": diet.epochs_run,
                 "data_fingerprint": self.data.all, "config_digest": self.config_digest,
                 "finetuned_from": self.finetune_from, "metrics": diet.metrics,
-                "nodes_run": list(executor.ran), "nodes_cached": list(executor.restored),
+                "nodes_run": list(executor.ran),
+                "nodes_cached": list(executor.restored),
             })
         return RunResult(out_dir, dict(diet.metrics), tuple(executor.ran),
                          tuple(executor.restored))
@@ -177,8 +192,8 @@ def _check_examples(snapshot: Any) -> None:
     if len(intents) < 2:
         only = next(iter(intents))
         raise TrainingInputError(
-            f"only one intent ('{only}') has examples: DIET needs at least 2 intents to "
-            "learn to tell them apart; add examples of another intent")
+            f"only one intent ('{only}') has examples: DIET needs at least 2 intents "
+            "to learn to tell them apart; add examples of another intent")
 
 
 def _load_finetune_model(path: str | Path) -> tuple[Any, str]:

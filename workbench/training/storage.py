@@ -1,4 +1,4 @@
-"""Write node outputs into cache folders and read them back: JSON + ``.npz``, never pickle.
+"""Write node outputs into cache folders and read them back: JSON + ``.npz``, no pickle.
 
 ``np.load(..., allow_pickle=False)`` refuses object arrays, so a tampered entry cannot
 execute code; strings travel in JSON.
@@ -41,7 +41,8 @@ def pack_sparse(prefix: str, matrices: Sequence[SparseRows]) -> dict[str, np.nda
     """Concatenate sparse matrices into five flat arrays named ``prefix_*``."""
     empty_i = np.zeros(0, dtype=np.int64)
     return {
-        f"{prefix}_shape": np.asarray([m.shape for m in matrices], dtype=np.int64).reshape(-1, 2),
+        f"{prefix}_shape": np.asarray([m.shape for m in matrices],
+                                      dtype=np.int64).reshape(-1, 2),
         f"{prefix}_nnz": np.asarray([m.nnz for m in matrices], dtype=np.int64),
         f"{prefix}_rows": np.concatenate([m.rows for m in matrices] or [empty_i]),
         f"{prefix}_cols": np.concatenate([m.cols for m in matrices] or [empty_i]),
@@ -84,8 +85,8 @@ def save_featurized(data: FeaturizedData, folder: Path) -> None:
     arrays: dict[str, np.ndarray] = {
         "intent_ids": np.asarray(data.intent_ids, dtype=np.int64),
         "token_counts": np.asarray([len(t) for t in tokens], dtype=np.int64),
-        "token_starts": np.asarray([tok.start for t in tokens for tok in t], dtype=np.int64),
-        "token_ends": np.asarray([tok.end for t in tokens for tok in t], dtype=np.int64),
+        "token_starts": np.asarray([tok.start for t in tokens for tok in t], np.int64),
+        "token_ends": np.asarray([tok.end for t in tokens for tok in t], np.int64),
         **pack_sparse("sequence", [m.sequence for m in data.messages]),
         **pack_sparse("sentence", [m.sentence for m in data.messages]),
         **pack_sparse("label", list(data.label_features)),
@@ -106,7 +107,8 @@ def load_featurized(folder: Path) -> FeaturizedData:
     starts, ends = arrays["token_starts"], arrays["token_ends"]
     sequences = unpack_sparse("sequence", arrays)
     sentences = unpack_sparse("sentence", arrays)
-    if not (len(sequences) == len(sentences) == len(counts) == len(meta["token_texts"])):
+    n_texts = len(meta["token_texts"])
+    if not len(sequences) == len(sentences) == len(counts) == n_texts:
         raise ValueError("featurized data: message counts disagree")
     messages = []
     for index, texts in enumerate(meta["token_texts"]):

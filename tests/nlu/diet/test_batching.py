@@ -30,9 +30,13 @@ def test_collate_reconstructs_padded_dense_features(synthetic_data) -> None:
     batch = collate(arrays, idx)
     t_max = max(len(data.messages[i].tokens) for i in idx)
     assert batch.n_positions == t_max + 1  # one extra slot for the sentence vector
-    dense = _dense_bags(batch.seq_cols.numpy(), batch.seq_vals.numpy(),
-                        batch.seq_offsets.numpy(), 4 * batch.n_positions,
-                        data.sequence_dim).reshape(4, batch.n_positions, -1)
+    lengths = [len(data.messages[i].tokens) for i in idx]
+    n_rows = sum(n + 1 for n in lengths)  # tokens + sentence slot, packed
+    packed = _dense_bags(batch.seq_cols.numpy(), batch.seq_vals.numpy(),
+                         batch.seq_offsets.numpy(), n_rows, data.sequence_dim)
+    starts = np.cumsum([0] + [n + 1 for n in lengths])[:-1]
+    assert batch.slot_rows.tolist() == [int(s + n) for s, n in zip(starts, lengths,
+                                                                     strict=True)]
     sent = _dense_bags(batch.sent_cols.numpy(), batch.sent_vals.numpy(),
                        batch.sent_offsets.numpy(), 4, data.sentence_dim)
     for b, i in enumerate(idx):
@@ -40,8 +44,8 @@ def test_collate_reconstructs_padded_dense_features(synthetic_data) -> None:
         n = len(message.tokens)
         expected = np.zeros((n, data.sequence_dim), dtype=np.float32)
         expected[message.sequence.rows, message.sequence.cols] = message.sequence.vals
-        assert np.array_equal(dense[b, :n], expected)
-        assert not dense[b, n:].any()
+        assert np.array_equal(packed[starts[b]:starts[b] + n], expected)
+        assert not packed[starts[b] + n].any()  # the slot row has no sequence entries
         expected_sent = np.zeros(data.sentence_dim, dtype=np.float32)
         expected_sent[message.sentence.cols] = message.sentence.vals
         assert np.array_equal(sent[b], expected_sent)

@@ -17,7 +17,13 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
-from workbench.core.examples import Example, LookupTable, RegexPattern, SourceRef, Synonym
+from workbench.core.examples import (
+    Example,
+    LookupTable,
+    RegexPattern,
+    SourceRef,
+    Synonym,
+)
 from workbench.core.issues import Issue
 from workbench.core.markup import MarkupError, parse_markup
 
@@ -48,6 +54,7 @@ class IntentBlock:
     alive: bool = True  # False once the writer removed it from the tree
     file: Any = None  # the DataFile holding it (set by the project loader)
     removed_at: int | None = None  # index in "nlu:" before a save removed it
+    position: int | None = None  # index in the file's "nlu:" list when read
 
 
 @dataclass(eq=False)
@@ -62,6 +69,7 @@ class ResourceBlock:
     alive: bool = True
     file: Any = None  # the DataFile holding it (set by the project loader)
     removed_at: int | None = None  # index in "nlu:" before a save removed it
+    position: int | None = None  # index in the file's "nlu:" list when read
 
 
 @dataclass
@@ -98,7 +106,7 @@ def has_nlu_section(tree: Any) -> bool:
 
 
 def read_nlu(tree: Any, path: Path) -> NluContent:
-    """Read the ``nlu:`` list of ``tree`` (the caller checked :func:`has_nlu_section`)."""
+    """Read the ``nlu:`` list of ``tree`` (see :func:`has_nlu_section`)."""
     content = _Reader(path)
     blocks = tree["nlu"]
     if blocks is None:
@@ -122,75 +130,89 @@ def _key_line(node: Any, key: Any) -> int | None:
 def _item_line(seq: Any, index: int) -> int | None:
     try:
         return int(seq.lc.item(index)[0]) + 1
-    except (AttributeError, KeyError, TypeError):
+    except (AttributeError, KeyError, TypeError, IndexError):
         return None
 
 
 class _Reader:
+    """Turns blocks into records, examples and issues (Rasa's skip-and-warn rules)."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.result = NluContent()
 
-    def issue(self, severity: str, code: str, message: str, line: int | None, hint: str) -> None:
-        self.result.issues.append(Issue(severity, code, message, self.path, line, None, hint))  # type: ignore[arg-type]
+    def issue(self, severity: str, code: str, message: str, line: int | None,
+              hint: str) -> None:
+        issue = Issue(severity, code, message, self.path,  # type: ignore[arg-type]
+                      line or None, None, hint)
+        self.result.issues.append(issue)
 
-    def read_block(self, blocks: CommentedSeq, index: int, block: Any) -> None:
+    def read_block(self, blocks: Any, index: int, block: Any) -> None:
         line = _item_line(blocks, index)
-        if not isinstance(block, CommentedMap):
-            self.issue("warning", "unknown-block", "NLU block is not a mapping; kept untouched",
-                       line, "start each block with 'intent:', 'synonym:', 'regex:' or 'lookup:'")
+        if not isinstance(block, dict):
+            self.issue("warning", "unknown-block",
+                       "NLU block is not a mapping; kept untouched", line,
+                       "start each block with 'intent:', 'synonym:', 'regex:' "
+                       "or 'lookup:'")
             return
         kinds = [key for key in BLOCK_KINDS if key in block]
         if len(kinds) != 1:
-            what = "several of " + ", ".join(kinds) if kinds else "none of intent/synonym/regex/lookup"
-            self.issue("warning", "unknown-block", f"NLU block has {what}; kept untouched",
-                       line, "give each block exactly one of intent, synonym, regex, lookup")
+            what = ("several of " + ", ".join(kinds) if kinds
+                    else "none of intent/synonym/regex/lookup")
+            self.issue("warning", "unknown-block",
+                       f"NLU block has {what}; kept untouched", line,
+                       "give each block exactly one of intent, synonym, regex, lookup")
             return
         kind = kinds[0]
         name = "" if block[kind] is None else str(block[kind]).strip()
         if not name:
-            self.issue("warning", "empty-name", f"'{kind}:' block without a name is skipped",
-                       line, f"write a name after '{kind}:'")
+            self.issue("warning", "empty-name",
+                       f"'{kind}:' block without a name is skipped", line,
+                       f"write a name after '{kind}:'")
             return
-        if kind == "intent":
-            self.read_intent(block, name, line or 0)
-        else:
-            self.read_resource(block, kind, name, line or 0)
+        record = (self.read_intent(block, name, line or 0) if kind == "intent"
+                  else self.read_resource(block, kind, name, line or 0))
+        if record is not None:
+            record.position = index
 
-    def read_intent(self, block: CommentedMap, name: str, line: int) -> None:
+    def read_intent(self, block: Any, name: str, line: int) -> IntentBlock | None:
         if name.count("/") > 1:
             self.issue("error", "bad-intent-name",
-                       f"intent '{name}' contains more than one '/'; block skipped", line,
-                       "a retrieval intent is written 'base/response_key' with a single '/'")
-            return
+                       f"intent '{name}' contains more than one '/'; block skipped",
+                       line,
+                       "a retrieval intent is written 'base/response_key' (one '/')")
+            return None
         examples = block.get("examples")
         record = IntentBlock(block, name, "empty", line=line,
                              metadata=to_plain(block.get("metadata")))
         if name not in self.result.intents:
             self.result.intents.append(name)
         self.result.intent_blocks.append(record)
+        slots = record.slots
         if isinstance(examples, str) and examples.strip():
             record.style = "text"
-            first = self.first_text_line(block, examples)
-            record.examples_line = first
+            first = record.examples_line = self.first_text_line(block, examples)
             for offset, raw in enumerate(split_block_lines(examples)):
-                record.slots.append(Slot(raw, self.text_example(raw, name, first + offset)))
+                slots.append(Slot(raw, self.text_example(raw, name, first + offset)))
         elif isinstance(examples, list) and examples:
             record.style = "list"
+            record.examples_line = _item_line(examples, 0) or line
             for index, item in enumerate(examples):
-                record.slots.append(Slot(item, self.list_example(examples, index, item, name)))
-            record.examples_line = record.slots and (_item_line(examples, 0) or line) or line
+                slots.append(Slot(item, self.list_example(examples, index, item, name)))
         elif examples is None or examples == "" or examples == []:
-            self.issue("warning", "no-examples", f"intent '{name}' has no examples", line,
+            self.issue("warning", "no-examples",
+                       f"intent '{name}' has no examples", line,
                        "add at least two examples, one per line starting with '- '")
         else:
             self.issue("warning", "bad-examples",
-                       f"examples of intent '{name}' are neither text nor a list; kept untouched",
-                       line, "write 'examples: |' followed by lines starting with '- '")
-        self.result.examples.extend(s.value for s in record.slots if s.value is not None)
+                       f"examples of intent '{name}' are neither text nor a list; "
+                       "kept untouched", line,
+                       "write 'examples: |' followed by lines starting with '- '")
+        self.result.examples.extend(s.value for s in slots if s.value is not None)
+        return record
 
     @staticmethod
-    def first_text_line(block: CommentedMap, examples: str) -> int:
+    def first_text_line(block: Any, examples: str) -> int:
         try:
             value_line = int(block.lc.value("examples")[0]) + 1
         except (AttributeError, KeyError, TypeError):
@@ -204,50 +226,56 @@ class _Reader:
             if raw.strip():
                 self.issue("warning", "no-dash",
                            f"line {raw.strip()!r} of intent '{intent}' does not start "
-                           "with '-'; Rasa skips it", line or None,
+                           "with '-'; Rasa skips it", line,
                            "start every example line with '- '")
             return None
         return self.parse_example(raw[1:].strip(STRIP_SYMBOLS), intent, line, None)
 
-    def list_example(self, seq: CommentedSeq, index: int, item: Any, intent: str) -> Example | None:
-        line = _item_line(seq, index)
+    def list_example(self, seq: Any, index: int, item: Any, intent: str
+                     ) -> Example | None:
+        line = _item_line(seq, index) or 0
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             self.issue("warning", "bad-example-item",
                        f"an example of intent '{intent}' has no 'text:'; skipped", line,
                        "write list examples as '- text: ...' with optional 'metadata:'")
             return None
         markup = item["text"].strip(STRIP_SYMBOLS)
-        return self.parse_example(markup, intent, line or 0, to_plain(item.get("metadata")))
+        return self.parse_example(markup, intent, line, to_plain(item.get("metadata")))
 
-    def parse_example(self, markup: str, intent: str, line: int, metadata: Any) -> Example | None:
+    def parse_example(self, markup: str, intent: str, line: int, metadata: Any
+                      ) -> Example | None:
         if not markup:
-            self.issue("warning", "empty-example", f"empty example in intent '{intent}' skipped",
-                       line or None, "delete the empty line or write the example text")
+            self.issue("warning", "empty-example",
+                       f"empty example in intent '{intent}' skipped", line,
+                       "delete the empty line or write the example text")
             return None
         try:
             text, spans = parse_markup(markup)
         except MarkupError as error:
             self.issue("error", "bad-markup",
-                       f"bad entity markup in {markup!r}: {error.message}", line or None,
+                       f"bad entity markup in {markup!r}: {error.message}", line,
                        "fix the annotation, e.g. [text](entity) or "
                        '[text]{"entity": "name", "value": "..."}')
             return None
         return Example(text, intent, spans, metadata, SourceRef(self.path, line))
 
-    def read_resource(self, block: CommentedMap, kind: str, name: str, line: int) -> None:
+    def read_resource(self, block: Any, kind: str, name: str, line: int
+                      ) -> ResourceBlock | None:
         examples = block.get("examples")
         if not isinstance(examples, str) or not examples.strip():
             self.issue("warning", "bad-examples",
-                       f"'{kind}: {name}' has no examples written as '- item' lines; kept untouched",
-                       line, "write 'examples: |' followed by lines starting with '- '")
-            return
+                       f"'{kind}: {name}' has no examples written as '- item' lines; "
+                       "kept untouched", line,
+                       "write 'examples: |' followed by lines starting with '- '")
+            return None
         slots = []
         first = self.first_text_line(block, examples)
         for offset, raw in enumerate(split_block_lines(examples)):
             value = raw[1:].strip(STRIP_SYMBOLS) if raw.startswith("-") else None
             if value is None and raw.strip():
-                self.issue("warning", "no-dash", f"line {raw.strip()!r} of '{kind}: {name}' does "
-                           "not start with '-'; Rasa skips it", first + offset or None,
+                self.issue("warning", "no-dash",
+                           f"line {raw.strip()!r} of '{kind}: {name}' does not start "
+                           "with '-'; Rasa skips it", first + offset,
                            "start every line with '- '")
             slots.append(Slot(raw, value or None))
         values = tuple(slot.value for slot in slots if slot.value is not None)
@@ -259,11 +287,13 @@ class _Reader:
             item = RegexPattern(name, values, source)
         else:
             item = LookupTable(name, values, source)
-        self.result.resource_blocks.append(ResourceBlock(block, kind, item, slots, line))
+        record = ResourceBlock(block, kind, item, slots, line)
+        self.result.resource_blocks.append(record)
+        return record
 
 
 def split_block_lines(examples: str) -> list[str]:
-    """Split block text into lines without their "\\n" (a final newline adds no line)."""
+    """Split block text into lines without "\\n" (a final newline adds no line)."""
     lines = examples.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -56,7 +56,8 @@ def _checked_markup(example: Example) -> str:
     if _LINE_BREAKS.search(example.text):
         raise SaveError(f"{where} contains a line break; Rasa examples are one line")
     if example.text != example.text.strip(_STRIP) or not example.text:
-        raise SaveError(f"{where} is empty or starts/ends with spaces; Rasa strips them")
+        raise SaveError(f"{where} is empty or starts/ends with spaces; "
+                        "Rasa strips them")
     try:
         return render_markup(example.text, example.entities)
     except MarkupError as error:
@@ -102,7 +103,8 @@ def _same(old: Sequence[Slot], new: Sequence[Slot]) -> bool:
     return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 
-def plan_intent_block(block: IntentBlock, wanted: Sequence[tuple[Example, Slot | None]]) -> Plan | None:
+def plan_intent_block(block: IntentBlock,
+                      wanted: Sequence[tuple[Example, Slot | None]]) -> Plan | None:
     """Plan the new examples of ``block`` (``None`` when nothing changes).
 
     Raises:
@@ -144,7 +146,8 @@ def plan_intent_block(block: IntentBlock, wanted: Sequence[tuple[Example, Slot |
     return Plan(block, new, style, rename)
 
 
-def plan_resource_block(block: ResourceBlock, name: str, values: Sequence[str]) -> Plan | None:
+def plan_resource_block(block: ResourceBlock, name: str,
+                        values: Sequence[str]) -> Plan | None:
     """Plan the new lines of a synonym/regex/lookup block (``None`` when unchanged).
 
     Raises:
@@ -152,10 +155,11 @@ def plan_resource_block(block: ResourceBlock, name: str, values: Sequence[str]) 
     """
     for value in values:
         if not value or value != value.strip(_STRIP) or _LINE_BREAKS.search(value):
-            raise SaveError(f"{block.kind} '{name}': item {value!r} is empty, has surrounding "
-                            "spaces or a line break")
+            raise SaveError(f"{block.kind} '{name}': item {value!r} is empty, has "
+                            "surrounding spaces or a line break")
     items = [slot for slot in block.slots if slot.value is not None]
-    matcher = SequenceMatcher(None, [slot.value for slot in items], list(values), autojunk=False)
+    matcher = SequenceMatcher(None, [slot.value for slot in items], list(values),
+                              autojunk=False)
     origin: dict[int, Slot] = {}
     for a, b, size in matcher.get_matching_blocks():
         for step in range(size):
@@ -169,7 +173,8 @@ def plan_resource_block(block: ResourceBlock, name: str, values: Sequence[str]) 
 
 
     # values are strings: an equal string from the matched slot is "the same" item
-    new = merge_slots(block.slots, [(slot.value if slot else v, slot) for v, slot in wanted], make)
+    pairs = [(slot.value if slot else value, slot) for value, slot in wanted]
+    new = merge_slots(block.slots, pairs, make)
     rename = name if _name_changed(block.node, block.kind, name) else None
     if _same(block.slots, new) and rename is None:
         return None
@@ -241,7 +246,8 @@ class _PendingItem:
 
 def _list_item(example: Example, node: Any) -> _PendingItem:
     markup = _checked_markup(example)
-    return _PendingItem(node if isinstance(node, CommentedMap) else None, markup, example.metadata)
+    edited = node if isinstance(node, CommentedMap) else None
+    return _PendingItem(edited, markup, example.metadata)
 
 
 def _same_content(old: Any, new: Example) -> bool:
@@ -300,6 +306,8 @@ def _sync_seq(seq: CommentedSeq, desired: list[Any]) -> None:
     for index, node in enumerate(desired):
         if index >= len(seq) or seq[index] is not node:
             seq.insert(index, node)
-    if len(seq) != len(desired) or any(a is not b for a, b in zip(seq, desired, strict=True)):
+    same = len(seq) == len(desired) and all(
+        a is b for a, b in zip(seq, desired, strict=True))
+    if not same:
         del seq[:]  # reordered items: rebuild (comments between items may move)
         seq.extend(desired)

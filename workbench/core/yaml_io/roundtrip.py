@@ -33,7 +33,7 @@ class YamlStyle:
 
     mapping: int = 2  # spaces per nested mapping level
     sequence: int = 2  # indent of a sequence item's content relative to its parent key
-    offset: int = 0  # indent of the "-" inside that space (Rasa files: "- intent" at col 0)
+    offset: int = 0  # indent of the "-" inside that space (Rasa: "- intent" at col 0)
     newline: str = "\n"  # "\r\n" for Windows files
     bom: bool = False  # file started with a UTF-8 byte order mark
     explicit_start: bool = False  # document starts with "---"
@@ -48,7 +48,8 @@ class YamlLoadError(Exception):
         column: 1-based column, or ``None``.
     """
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+    def __init__(self, message: str, line: int | None = None,
+                 column: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
@@ -95,7 +96,8 @@ def detect_style(text: str) -> YamlStyle:
         if dash and sequence is None:
             offset = len(dash.group(1)) - base
             sequence = offset + 1 + len(dash.group(2))
-        elif not dash and mapping is None and indent > base and _KEY_LINE.match(following):
+        elif (not dash and mapping is None and indent > base
+              and _KEY_LINE.match(following)):
             mapping = indent - base
         if mapping is not None and sequence is not None:
             break
@@ -176,7 +178,8 @@ def atomic_write(path: Path, text: str) -> None:
     and the original is untouched.
     """
     path = Path(path)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                     dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)

@@ -97,11 +97,13 @@ class Batch:
     """A collated batch; every tensor lives on the same device.
 
     ``P`` (``n_positions``) is ``Tmax + 1`` when sentence features exist (the sentence
-    slot of example ``b`` is position ``lengths[b]``), else ``Tmax``.
+    slot of example ``b`` is position ``lengths[b]``), else ``Tmax``. Real positions
+    (tokens, then the sentence slot) are packed row-major into ``N`` rows.
 
     Attributes:
         lengths: (B,) int64 real tokens per example.
-        seq_cols, seq_vals, seq_offsets: sequence bags over the B*P positions.
+        seq_cols, seq_vals, seq_offsets: sequence bags, one per packed row (N,).
+        slot_rows: (B,) packed row of each example's sentence slot.
         sent_cols, sent_vals, sent_offsets: sentence bags, one per example.
         labels: (B,) int64 label ids.
         tags: kind -> (B, P) int64 tag ids, 0 ("O") on padding.
@@ -112,6 +114,7 @@ class Batch:
     seq_cols: torch.Tensor
     seq_vals: torch.Tensor
     seq_offsets: torch.Tensor
+    slot_rows: torch.Tensor
     sent_cols: torch.Tensor
     sent_vals: torch.Tensor
     sent_offsets: torch.Tensor
@@ -125,7 +128,8 @@ class Batch:
         def move(t: torch.Tensor) -> torch.Tensor:
             return t.to(device, non_blocking=True)
         return Batch(move(self.lengths), move(self.seq_cols), move(self.seq_vals),
-                     move(self.seq_offsets), move(self.sent_cols), move(self.sent_vals),
+                     move(self.seq_offsets), move(self.slot_rows), move(self.sent_cols),
+                     move(self.sent_vals),
                      move(self.sent_offsets), move(self.labels),
                      {k: move(v) for k, v in self.tags.items()}, self.n_batch,
                      self.n_positions)
@@ -149,9 +153,12 @@ def collate(arrays: FeatureArrays, idx: np.ndarray) -> Batch:
     t_max = int(lengths.max()) if n_batch else 0
     n_pos = max(1, t_max + 1 if arrays.has_sentence else t_max)
     entries, counts = _gather(arrays.seq_ptr, idx)
-    owner = np.repeat(np.arange(n_batch, dtype=np.int64), counts)
-    positions = owner * n_pos + arrays.seq_rows[entries]  # non-decreasing
-    seq_offsets = _offsets(positions, n_batch * n_pos)
+    rows_per_example = lengths + 1 if arrays.has_sentence else lengths
+    row_start = np.concatenate([[0], np.cumsum(rows_per_example)[:-1]]).astype(np.int64)
+    n_rows = int(rows_per_example.sum())
+    packed = np.repeat(row_start, counts) + arrays.seq_rows[entries]  # non-decreasing
+    seq_offsets = _offsets(packed, n_rows)
+    slot_rows = row_start + lengths
     sent_entries, sent_counts = _gather(arrays.sent_ptr, idx)
     sent_offsets = np.concatenate([[0], np.cumsum(sent_counts)[:-1]]).astype(np.int64)
     tags = {}
@@ -168,6 +175,7 @@ def collate(arrays: FeatureArrays, idx: np.ndarray) -> Batch:
         seq_cols=torch.from_numpy(arrays.seq_cols[entries]),
         seq_vals=torch.from_numpy(arrays.seq_vals[entries]),
         seq_offsets=torch.from_numpy(seq_offsets),
+        slot_rows=torch.from_numpy(slot_rows),
         sent_cols=torch.from_numpy(arrays.sent_cols[sent_entries]),
         sent_vals=torch.from_numpy(arrays.sent_vals[sent_entries]),
         sent_offsets=torch.from_numpy(sent_offsets),

@@ -65,7 +65,7 @@ def sample_negatives(labels: torch.Tensor, n_labels: int, k: int,
 
 def similarities(x: torch.Tensor, y: torch.Tensor, all_y: torch.Tensor,
                  labels: torch.Tensor, neg_labels: torch.Tensor, neg_inputs: torch.Tensor,
-                 kind: str) -> Similarities:
+                 kind: str, pool_ids: torch.Tensor | None = None) -> Similarities:
     """Compute the five terms with ``-1e9`` on bad negatives.
 
     Args:
@@ -76,10 +76,13 @@ def similarities(x: torch.Tensor, y: torch.Tensor, all_y: torch.Tensor,
         neg_labels: (B, K) sampled label ids.
         neg_inputs: (B, K) sampled in-batch indices.
         kind: "inner" or "cosine".
+        pool_ids: (L,) label id of each row of ``all_y`` (default: its index); the
+            masked LM uses token ids so identical tokens are not negatives.
     """
     y_neg = all_y[neg_labels]  # (B, K, E)
     x_neg = x[neg_inputs]  # (B, K, E)
-    bad_label = (neg_labels == labels[:, None]).to(x.dtype) * _NEG  # (B, K)
+    neg_ids = neg_labels if pool_ids is None else pool_ids[neg_labels]  # (B, K)
+    bad_label = (neg_ids == labels[:, None]).to(x.dtype) * _NEG  # (B, K)
     bad_input = (labels[neg_inputs] == labels[:, None]).to(x.dtype) * _NEG  # (B, K)
     return Similarities(
         pos=similarity(x, y, kind)[:, None],
@@ -123,10 +126,12 @@ class DotProductLoss(nn.Module):
         self.use_max_neg, self.neg_scale = use_max_neg, neg_scale
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, all_y: torch.Tensor,
-                labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                labels: torch.Tensor, pool_ids: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (mean loss, accuracy) of a batch; shapes as in :func:`similarities`."""
         neg_labels, neg_inputs = sample_negatives(labels, all_y.shape[0], self.k)
-        sims = similarities(x, y, all_y, labels, neg_labels, neg_inputs, self.kind)
+        sims = similarities(x, y, all_y, labels, neg_labels, neg_inputs, self.kind,
+                            pool_ids)
         return self.loss(sims), accuracy(sims)
 
     def loss(self, s: Similarities) -> torch.Tensor:

@@ -42,9 +42,9 @@ class TextEncoder(nn.Module):
         Per-position layers run on the packed real positions only (see
         :mod:`workbench.nlu.diet.packing`); padding rows of the result are zero.
         """
-        x, mask = self.inputs(batch)  # (B, P, dim), (B, P)
+        x, mask = self.inputs(batch)  # (N, dim) packed, (B, P)
         packing = Packing(mask)
-        x = self.ffn(packing.pack(x))  # (N, ffn_dim)
+        x = self.ffn(x)  # (N, ffn_dim)
         mlm_targets = None
         if self.masked_lm is not None and self.training:
             x, mlm_targets = self.masked_lm.mask_inputs(x, packing, batch)

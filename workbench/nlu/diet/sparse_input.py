@@ -1,10 +1,9 @@
 """From sparse COO features to a dense sequence: Rasa's input layers (§4.3).
 
-A batch arrives as "bags": every position of the padded ``(batch, Tmax+1)`` grid is a
-bag of (column, value) entries, so the sparse->dense projection is one
-``EmbeddingBag(mode="sum", per_sample_weights=...)`` call (measured ~2x faster than
-``torch.sparse.mm`` on a 2-core CPU for DIET-sized batches, see
-``benchmarks/bench_diet_step.py``).
+A batch arrives as "bags": every real position (tokens and the sentence slot, packed
+row-major, see :mod:`workbench.nlu.diet.packing`) is a bag of (column, value) entries,
+so the sparse->dense projection is one ``EmbeddingBag(mode="sum",
+per_sample_weights=...)`` call and padding is never materialised.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from workbench.nlu.diet.layers import Ffnn, glorot_uniform_
+from workbench.nlu.diet.layers import Dropout, Ffnn, glorot_uniform_, keep_mask
 
 
 class SparseDropout(nn.Module):
@@ -27,8 +26,7 @@ class SparseDropout(nn.Module):
         """(nnz,) -> (nnz,) with dropped entries set to zero (training only)."""
         if not self.training or self.rate <= 0:
             return vals
-        keep = torch.rand_like(vals) >= self.rate
-        return vals * keep
+        return vals * keep_mask(vals.shape, self.rate, vals.device)
 
 
 class DenseForSparse(nn.Module):
@@ -96,7 +94,7 @@ class SparseSequenceInput(nn.Module):
         super().__init__()
         self.has_sentence = sentence_dim > 0
         self.sparse_dropout = SparseDropout(drop_rate if sparse_dropout else 0.0)
-        self.dense_dropout = nn.Dropout(drop_rate if dense_dropout else 0.0)
+        self.dense_dropout = Dropout(drop_rate if dense_dropout else 0.0)
         self.sequence = DenseForSparse(sequence_dim, dense_dim)
         self.sentence = DenseForSparse(sentence_dim, dense_dim) if self.has_sentence else None
         # Both parts are sparse and share dense_dim, so the widths only differ if a
@@ -111,25 +109,24 @@ class SparseSequenceInput(nn.Module):
         self.out_dim = concat_dim if seq_width != sent_width else seq_width
 
     def forward(self, batch: object) -> tuple[torch.Tensor, torch.Tensor]:
-        """Build the input sequence of a collated batch.
+        """Build the input rows of a collated batch.
 
         Returns:
-            x: (batch, P, dim) with ``P = Tmax + 1`` if sentence features exist, else Tmax.
-            mask: (batch, P) bool, true on real tokens and the sentence slot.
+            x: (N, dim) packed real positions: each example's tokens, then (with
+                sentence features) its sentence vector at position T.
+            mask: (batch, P) bool, true on those positions (P = Tmax + 1 with sentence
+                features, else Tmax).
         """
         lengths = batch.lengths  # (B,)
-        n_batch, n_pos = batch.n_batch, batch.n_positions
+        positions = torch.arange(batch.n_positions, device=lengths.device)  # (P,)
         vals = self.sparse_dropout(batch.seq_vals)
-        seq = self.sequence(batch.seq_cols, vals, batch.seq_offsets)  # (B*P, dense)
-        seq = self.dense_dropout(seq).view(n_batch, n_pos, -1)  # (B, P, dense)
-        positions = torch.arange(n_pos, device=lengths.device)  # (P,)
-        token_mask = positions[None, :] < lengths[:, None]  # (B, P)
-        seq = self.unify_seq(seq * token_mask[..., None])  # (B, P, dim)
+        seq = self.sequence(batch.seq_cols, vals, batch.seq_offsets)  # (N, dense)
+        seq = self.unify_seq(self.dense_dropout(seq))  # (N, dim)
         if self.sentence is None:
-            return seq, token_mask
+            return seq, positions[None, :] < lengths[:, None]
         vals = self.sparse_dropout(batch.sent_vals)
         sent = self.sentence(batch.sent_cols, vals, batch.sent_offsets)  # (B, dense)
         sent = self.unify_sent(self.dense_dropout(sent))  # (B, dim)
-        slot = F.one_hot(lengths, n_pos).to(seq.dtype)  # (B, P): 1 at position T
-        x = seq + slot[..., None] * sent[:, None, :]  # (B, P, dim)
+        # The sentence slot replaces the (masked-out) sequence row at position T.
+        x = seq.index_copy(0, batch.slot_rows, sent)  # (N, dim)
         return x, positions[None, :] <= lengths[:, None]

@@ -21,6 +21,7 @@ from workbench.nlu.diet.config import DietConfig
 from workbench.nlu.diet.devices import resolve_device
 from workbench.nlu.diet.finetune import expand_model
 from workbench.nlu.diet.holdout import holdout_split
+from workbench.nlu.diet.memory import limit_heap_retention, release_free_memory
 from workbench.nlu.diet.model import DietModel
 from workbench.nlu.diet.progress import BatchProgress, EpochStats, TrainedDiet
 from workbench.nlu.diet.regularization import (
@@ -70,6 +71,7 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
     """
     seed = config.random_seed if config.random_seed is not None else seed
     seed_everything(seed)
+    limit_heap_retention()
     target = resolve_device(device)
     spec = spec_from_data(data, config)
     _check_data(data, spec)
@@ -109,6 +111,7 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
                 last_report = now
                 yield BatchProgress(epoch + 1, number, len(batches))
         losses, metrics = totals.summary()
+        release_free_memory()
         losses["reg_loss"] = float(regularization_loss(loop.kernels,
                                                        config.regularization_constant))
         validation = None

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from workbench.nlu.diet.layers import RandomlyConnectedDense, glorot_uniform_
+from workbench.nlu.diet.layers import Dropout, RandomlyConnectedDense, glorot_uniform_
 from workbench.nlu.diet.packing import Packing
 
 _LN_EPS = 1e-6  # Keras LayerNormalization epsilon used by Rasa
@@ -142,7 +142,7 @@ class TransformerBlock(nn.Module):
         self.ln_ffn = nn.LayerNorm(width, eps=_LN_EPS)
         self.ffn_in = RandomlyConnectedDense(width, 4 * width, density)
         self.ffn_out = RandomlyConnectedDense(4 * width, width, density)
-        self.dropout = nn.Dropout(drop_rate)
+        self.dropout = Dropout(drop_rate)
 
     def forward(self, x: torch.Tensor, packing: Packing) -> torch.Tensor:
         """(N, H) packed -> (N, H)."""
@@ -168,7 +168,7 @@ class TransformerEncoder(nn.Module):
         self.width = width
         self.project = RandomlyConnectedDense(n_in, width, density)
         self.project.l2_regularized = True  # Rasa regularises the input projection only
-        self.dropout = nn.Dropout(drop_rate)
+        self.dropout = Dropout(drop_rate)
         self.blocks = nn.ModuleList(blocks)
         self.ln_final = nn.LayerNorm(width, eps=_LN_EPS)
         self.register_buffer("positions", sinusoidal_positions(64, width), persistent=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt
 
-from workbench.qt.models.example_query import ExampleQuery
+from workbench.qt.models.example_query import ExampleQuery, SearchIndex
 from workbench.qt.models.example_table_model import ExampleTableModel, cell_text
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -30,6 +30,7 @@ class ExampleFilterModel(QAbstractProxyModel):
         self._query = ExampleQuery()
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._table: ExampleTableModel | None = None
+        self._index = SearchIndex()  # lower-cased search strings, kept in step
 
     # -- configuration ---------------------------------------------------------------
     def setSourceModel(self, model: ExampleTableModel) -> None:  # noqa: N802
@@ -40,6 +41,7 @@ class ExampleFilterModel(QAbstractProxyModel):
         self.beginResetModel()
         super().setSourceModel(model)
         self._table = model
+        self._index.reset(model.examples)
         for signal, slot in self._source_connections():
             signal.connect(slot)
         self._recompute()
@@ -68,7 +70,7 @@ class ExampleFilterModel(QAbstractProxyModel):
             ValueError: If the query is invalid (bad regular expression); the current
                 filter stays in place.
         """
-        query.matcher()  # validate before touching the view
+        query.pattern()  # validate before touching the view
         self.beginResetModel()
         self._query = query
         self._recompute()
@@ -94,7 +96,7 @@ class ExampleFilterModel(QAbstractProxyModel):
     # -- mapping -----------------------------------------------------------------------
     def _recompute(self) -> None:
         table = self._table
-        self._rows = self._query.select(table.examples) if table is not None else []
+        self._rows = self._query.select(self._index) if table is not None else []
         self._apply_sort()
 
     def _apply_sort(self) -> None:
@@ -102,7 +104,8 @@ class ExampleFilterModel(QAbstractProxyModel):
         if self._sort is None:
             self._rows.sort()
             return
-        assert self._table is not None
+        if self._table is None:
+            return
         column, order = self._sort
         examples = self._table.examples
         self._rows.sort(
@@ -178,11 +181,10 @@ class ExampleFilterModel(QAbstractProxyModel):
     def _on_source_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         assert self._table is not None
         count = last - first + 1
+        self._index.insert(first, self._table.examples[first : last + 1])
         self._rows = [row + count if row >= first else row for row in self._rows]
         self._lookup = None
-        match = self._query.matcher()
-        examples = self._table.examples
-        new = [row for row in range(first, last + 1) if match(examples[row])]
+        new = self._query.select(self._index, range(first, last + 1))
         if not new:
             return
         # File order: new rows go to their place; sorted: appended until the next sort.
@@ -210,6 +212,7 @@ class ExampleFilterModel(QAbstractProxyModel):
 
     def _on_source_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
         count = last - first + 1
+        self._index.remove(first, count)
         self._rows = [row - count if row > last else row for row in self._rows]
         self._lookup = None
 
@@ -218,7 +221,9 @@ class ExampleFilterModel(QAbstractProxyModel):
         # the cursor while annotating would be disorienting. The next filter change
         # re-evaluates it.
         lookup = self._source_lookup()
+        assert self._table is not None
         for source in range(top_left.row(), bottom_right.row() + 1):
+            self._index.replace(source, self._table.examples[source])
             proxy = lookup.get(source)
             if proxy is not None:
                 self.dataChanged.emit(
@@ -226,6 +231,8 @@ class ExampleFilterModel(QAbstractProxyModel):
                 )
 
     def _on_source_model_reset(self) -> None:
+        assert self._table is not None
+        self._index.reset(self._table.examples)
         self.beginResetModel()
         self._recompute()
         self.endResetModel()

@@ -57,6 +57,7 @@ class ExampleEditorView(QWidget):
         self._table_model = table_model
         self._row = QPersistentModelIndex()
         self._draft: tuple[str, tuple[EntitySpan, ...]] | None = None
+        self._draft_invalid = False  # the markup box holds markup that does not parse
         self.header = QLabel("No example selected", self)
         self.header.setObjectName("editorHeader")
         self.intent_box = QComboBox(self)
@@ -130,7 +131,7 @@ class ExampleEditorView(QWidget):
 
     def refresh(self) -> None:
         """Re-read the example from the project (after any edit, undo or redo)."""
-        self._draft = None
+        self._draft, self._draft_invalid = None, False
         self.error_label.hide()
         example = self.current_example()
         enabled = example is not None
@@ -272,17 +273,22 @@ class ExampleEditorView(QWidget):
             except MarkupError as error:
                 column = getattr(error, "column", None)
                 where = f" (column {column + 1})" if column is not None else ""
-                self._show_error(f"Markup error{where}: {error}")
+                self._show_error(f"Markup error{where}: {error} — not saved until fixed")
+                self._draft_invalid = True
                 return
         else:
             text, spans = value, remap_spans(base_text, value, base_spans)
         self.error_label.hide()
+        self._draft_invalid = False
         self._draft = (text, spans)
         self.span_editor.set_content(text, spans)
 
     def commit_draft(self) -> bool:
         """Write the text/markup draft to the project (one undo step); drop it if empty."""
         draft, self._draft = self._draft, None
+        if self._draft_invalid:
+            self._draft_invalid = False
+            return False  # invalid markup is never written; the error stays shown
         example = self.current_example()
         if draft is None or example is None:
             return False

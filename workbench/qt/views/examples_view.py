@@ -50,9 +50,11 @@ class ExamplesView(QWidget):
 
     Signals:
         selection_changed(): the selected rows changed (enables move/delete actions).
+        scope_requested(object): show this intent (the intent list should select it).
     """
 
     selection_changed = Signal()
+    scope_requested = Signal(object)
 
     def __init__(
         self, session: ProjectSession, palette: EntityPalette, parent: QWidget | None = None
@@ -78,18 +80,14 @@ class ExamplesView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSortingEnabled(True)
+        # File order until the user clicks a header (sorting column -1).
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((INTENT_COLUMN, 150), (ENTITIES_COLUMN, 130), (SOURCE_COLUMN, 110)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, width)
         self._palette = palette
         self.editor: ExampleEditorView | None = None
         bar = QHBoxLayout()
@@ -138,9 +136,17 @@ class ExamplesView(QWidget):
         if old_model is not None:
             old_model.detach()
             old_model.deleteLater()
+        self._size_columns()
         self.apply_filter()
         if self.filter_model.rowCount():
             self.select_proxy_row(0)
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((INTENT_COLUMN, 160), (ENTITIES_COLUMN, 150), (SOURCE_COLUMN, 120)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
 
     # -- filtering ---------------------------------------------------------------------
     def query(self) -> ExampleQuery:
@@ -203,11 +209,18 @@ class ExamplesView(QWidget):
         if self.table_model is None or not 0 <= source_row < len(self.table_model.examples):
             return False
         index = self.filter_model.mapFromSource(self.table_model.index(source_row, 0))
-        if not index.isValid():
+        if not index.isValid():  # hidden by the filter: show its intent, unfiltered
+            self.filter_edit.blockSignals(True)
             self.filter_edit.clear()
-            self._intent = None
-            self.apply_filter()
+            self.filter_edit.blockSignals(False)
+            intent = self.table_model.examples[source_row].intent
+            if self._intent is not None and self._intent != intent:
+                self.scope_requested.emit(intent)  # the intent list re-scopes us
             index = self.filter_model.mapFromSource(self.table_model.index(source_row, 0))
+            if not index.isValid():
+                self._intent = None
+                self.apply_filter()
+                index = self.filter_model.mapFromSource(self.table_model.index(source_row, 0))
         self.select_proxy_row(index.row())
         return True
 

@@ -52,7 +52,7 @@ class EntityTypePopup(QFrame):
         layout.addWidget(self.filter_edit)
         layout.addWidget(self.list_widget)
         layout.addWidget(hint)
-        self.resize(240, 260)
+        self.setMinimumWidth(240)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.filter_edit.installEventFilter(self)
         self.list_widget.itemClicked.connect(self._choose_item)
@@ -99,6 +99,10 @@ class EntityTypePopup(QFrame):
             self.list_widget.addItem(item)
         if self.list_widget.count():
             self.list_widget.setCurrentRow(0)
+        rows = min(max(self.list_widget.count(), 3), 12)
+        row_height = max(self.list_widget.sizeHintForRow(0), self.fontMetrics().height() + 2)
+        self.list_widget.setFixedHeight(rows * row_height + 2 * self.list_widget.frameWidth() + 4)
+        self.adjustSize()
 
     def _on_filter_edit_text_changed(self, _text: str) -> None:
         self._refill()

@@ -114,8 +114,9 @@ class SpanEditorWidget(QWidget):
 
     # -- geometry ------------------------------------------------------------------
     def _line_height(self) -> float:
+        # Text plus two rows of labels: adjacent short spans ("2 large") alternate rows.
         text_height = QFontMetricsF(self.font()).height()
-        return text_height + QFontMetricsF(self._label_font).height() + 8
+        return text_height + 2 * QFontMetricsF(self._label_font).height() + 8
 
     def _ensure_layout(self, width: float) -> QTextLayout:
         if self._layout is not None and self._layout_width == width:
@@ -203,6 +204,7 @@ class SpanEditorWidget(QWidget):
                 self.rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignLeft, "(no example)"
             )
             return
+        label_ends: dict[float, float] = {}  # label row top -> right end of its last label
         for span in self._spans:
             colour = self._palette.colour(span.entity)
             for number, rect in enumerate(self.range_rects(span.start, span.end)):
@@ -210,7 +212,7 @@ class SpanEditorWidget(QWidget):
                 painter.setBrush(colour)
                 painter.drawRoundedRect(rect, 4, 4)
                 if number == 0:
-                    self._draw_label(painter, rect, span)
+                    self._draw_label(painter, rect, span, label_ends)
         if self._selection is not None:
             highlight = QColor(self.palette().highlight().color())
             highlight.setAlpha(90)
@@ -226,7 +228,9 @@ class SpanEditorWidget(QWidget):
             for rect in self.range_rects(token.start, token.end):
                 painter.drawLine(rect.bottomLeft(), rect.bottomRight())
 
-    def _draw_label(self, painter: QPainter, rect: QRectF, span: Any) -> None:
+    def _draw_label(
+        self, painter: QPainter, rect: QRectF, span: Any, label_ends: dict[float, float]
+    ) -> None:
         label = span.entity
         if getattr(span, "role", None):
             label += f" · {span.role}"
@@ -238,7 +242,14 @@ class SpanEditorWidget(QWidget):
         painter.setFont(self._label_font)
         painter.setPen(self._palette.colour(span.entity).darker(260))
         metrics = QFontMetricsF(self._label_font)
-        painter.drawText(QPointF(rect.left() + 2, rect.bottom() + metrics.ascent() + 1), label)
+        left = rect.left() + 2
+        top = rect.bottom() + 1
+        if label_ends.get(top, -1.0) > left:  # would overlap the previous label
+            top += metrics.height()
+            if label_ends.get(top, -1.0) > left:
+                label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, rect.width())
+        label_ends[top] = left + metrics.horizontalAdvance(label) + 6
+        painter.drawText(QPointF(left, top + metrics.ascent()), label)
         painter.restore()
 
     # -- mouse ---------------------------------------------------------------------

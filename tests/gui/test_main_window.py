@@ -1,0 +1,161 @@
+"""The main window: open, edit intents and examples, save like the core would."""
+
+from __future__ import annotations
+
+import shutil
+
+from workbench.core import commands
+from workbench.core.examples import EntitySpan
+from workbench.core.project import load_project
+from workbench.qt.main_window import MainWindow
+
+from tests.gui.helpers import example_index, show_example
+
+
+def test_open_shows_intents_examples_and_title(window, pizza_project_dir, settings_store):
+    project = window.session.project
+    assert window.examples_view.filter_model.rowCount() == len(project.examples) == 10
+    assert window.intent_model.names() == ["greet", "order_pizza", "goodbye"]
+    assert window.intent_model.count("order_pizza") == 5
+    assert window.windowTitle().startswith("pizza[*]") and not window.isWindowModified()
+    assert settings_store.load().recent_projects[0] == str(pizza_project_dir.resolve())
+    window.intent_panel.select_intent("goodbye")
+    assert window.examples_view.filter_model.rowCount() == 2
+
+
+def test_filter_bar_searches_text_intent_and_entity(qtbot, window):
+    view = window.examples_view
+    qtbot.keyClicks(view.filter_edit, "topping")
+    view.field_box.setCurrentIndex(3)  # entity
+    view.apply_filter()
+    assert view.filter_model.rowCount() == 2
+    view.filter_edit.setText("^(bye|hello)$")
+    view.regex_box.setChecked(True)
+    view.field_box.setCurrentIndex(1)  # text
+    view.apply_filter()
+    assert view.filter_model.rowCount() == 2
+    view.filter_edit.setText("(")  # invalid: marked, filter unchanged, no exception
+    view.apply_filter()
+    assert view.filter_model.rowCount() == 2 and "regular expression" in view.filter_edit.toolTip()
+
+
+def test_move_and_delete_selected_examples_with_undo(qtbot, window, prompter):
+    view = window.examples_view
+    window.intent_panel.select_intent("greet")
+    view.table.selectAll()
+    assert len(view.selected_rows()) == 3
+    prompter.answers.append("goodbye")
+    window.actions["move_examples"].trigger()
+    assert window.intent_model.count("goodbye") == 5 and window.intent_model.count("greet") == 0
+    window.actions["undo"].trigger()
+    assert window.intent_model.count("greet") == 3
+    window.intent_panel.select_intent("goodbye")
+    view.table.selectAll()
+    view.table.setFocus()
+    window.actions["delete_examples"].trigger()
+    assert window.intent_model.count("goodbye") == 0
+    assert len(window.session.project.examples) == 8
+    window.actions["undo"].trigger()
+    assert len(window.session.project.examples) == 10
+
+
+def test_intent_add_rename_merge_delete(qtbot, window, prompter):
+    prompter.answers.extend(["farewell", "smalltalk"])
+    window.actions["add_intent"].trigger()
+    assert "farewell" in window.intent_model.names()
+    window.actions["rename_intent"].trigger()  # the new intent is current
+    assert "smalltalk" in window.intent_model.names() and "farewell" not in window.intent_model.names()
+    window.intent_panel.view.selectAll()
+    assert set(window.intent_panel.selected_intents()) == {"greet", "order_pizza", "goodbye", "smalltalk"}
+    window.intent_panel.select_intent("greet")
+    window.intent_panel.view.selectRow(window.intent_model.row_of("goodbye"))
+    panel = window.intent_panel
+    from PySide6.QtCore import QItemSelectionModel
+
+    panel.view.selectionModel().select(
+        panel.proxy.mapFromSource(window.intent_model.index(window.intent_model.row_of("greet"), 0)),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    assert set(panel.selected_intents()) == {"greet", "goodbye"}
+    prompter.answers.append("greet")
+    window.actions["merge_intents"].trigger()
+    assert window.intent_model.count("greet") == 5 and "goodbye" not in window.intent_model.names()
+    window.intent_panel.select_intent("greet")
+    prompter.answers.append("Cancel")
+    window.actions["delete_intent"].trigger()
+    assert "greet" in window.intent_model.names()
+    prompter.answers.append("Delete")
+    window.actions["delete_intent"].trigger()
+    assert "greet" not in window.intent_model.names()
+    assert len(window.session.project.examples) == 5
+    for _ in range(4):
+        window.actions["undo"].trigger()
+    assert window.intent_model.names() == ["greet", "order_pizza", "goodbye"]
+    assert len(window.session.project.examples) == 10
+
+
+def test_save_writes_what_the_core_writes(qtbot, window, pizza_project_dir, tmp_path):
+    reference_dir = tmp_path / "reference"
+    shutil.copytree(pizza_project_dir, reference_dir)
+    text = "can I get a pepperoni pizza"
+    editor = show_example(window, text)
+    start = text.index("pepperoni")
+    editor.annotate(start, start + len("pepperoni"), "topping")
+    window.examples_view.select_example(example_index(window, "bye"))
+    window.examples_view.table.selectRow(window.examples_view.table.currentIndex().row())
+    window.handlers.move_examples("greet")
+    assert window.isWindowModified()
+    window.actions["save"].trigger()
+    assert not window.isWindowModified()
+    # The same edits through the core on a copy of the original files:
+    reference = load_project(reference_dir)
+    stack = commands.UndoStack(reference)
+    index = next(i for i, e in enumerate(reference.examples) if e.text == text)
+    old = reference.examples[index]
+    stack.push(commands.ReplaceExample(index, type(old)(
+        old.text, old.intent, (EntitySpan(start, start + 9, "topping", "pepperoni"),),
+        old.metadata, old.source)))  # fmt: skip
+    stack.push(commands.MoveExamples([next(i for i, e in enumerate(reference.examples) if e.text == "bye")], "greet"))
+    reference.save()
+    for name in ("nlu.yml",):
+        saved = (pizza_project_dir / "data" / name).read_bytes()
+        assert saved == (reference_dir / "data" / name).read_bytes()
+    assert b"[pepperoni](topping) pizza" in saved
+
+
+def test_close_with_unsaved_changes_asks(qtbot, window, prompter):
+    show_example(window, "hello").annotate(0, 5, "greeting")
+    prompter.answers.append("Cancel")
+    window.close()
+    assert window.isVisible()
+    assert prompter.asked[-1][0] == "Quit"
+    prompter.answers.append("Discard")
+    window.close()
+    assert not window.isVisible()
+
+
+def test_window_layout_and_recent_projects_persist(qtbot, settings_store, pizza_project_dir, prompter):
+    first = MainWindow(settings_store=settings_store, prompter=prompter)
+    qtbot.addWidget(first)
+    first.open_project(pizza_project_dir)
+    first.show()
+    first.resize(first.width(), 560)  # the offscreen screen is 800 px wide: vary height
+    first.problems_dock.hide()
+    first.close()
+    second = MainWindow(settings_store=settings_store, prompter=prompter)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.height() == 560
+    assert not second.problems_dock.isVisible()
+    assert [a.text() for a in second.recent_menu.actions()] == [str(pizza_project_dir.resolve())]
+    second.discard_and_close()
+
+
+def test_shortcuts_dialog_lists_every_action_shortcut(qtbot, window):
+    dialog = window.show_shortcuts()
+    keys = dialog.shortcut_texts()
+    for action in window.actions.values():
+        if not action.shortcut().isEmpty():
+            assert action.shortcut().toString() in keys
+    assert "Ctrl+Z" in keys and "Ctrl+Shift+Z" in keys and "F1" in keys
+    dialog.close()

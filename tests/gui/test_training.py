@@ -1,0 +1,78 @@
+"""Train tab (QThread worker, live charts, stop) and the message tester, on sample_projects/tiny."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pytest
+
+from tests.gui.conftest import REPO_ROOT
+
+TINY = REPO_ROOT / "sample_projects" / "tiny"
+
+
+@pytest.fixture
+def tiny_window(qtbot, settings_store, prompter, tmp_path):
+    if not TINY.is_dir():
+        pytest.skip(f"sample project missing: {TINY}")
+    pytest.importorskip("torch")
+    from workbench.qt.main_window import MainWindow
+
+    root = tmp_path / "tiny"
+    shutil.copytree(TINY, root)
+    win = MainWindow(settings_store=settings_store, prompter=prompter)
+    qtbot.addWidget(win)
+    win.open_project(root)
+    win.show()
+    yield win
+    win.discard_and_close()
+
+
+def test_window_opens_without_torch():
+    # The GUI must show before torch loads: nothing in workbench.qt imports it eagerly.
+    import subprocess
+
+    code = ("import os, sys; os.environ['QT_QPA_PLATFORM']='offscreen'; "
+            "import workbench.qt.main_window, workbench.qt.app; print('torch' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                         text=True, timeout=120, check=True)  # fmt: skip
+    assert out.stdout.strip() == "False"
+
+
+def test_train_tab_trains_charts_and_tester_parses(qtbot, tiny_window):
+    view = tiny_window.train_view
+    view.epochs_box.setValue(2)
+    with qtbot.waitSignal(view.model_trained, timeout=180_000) as trained:
+        assert view.start_training()
+        assert not view.train_button.isEnabled() and view.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: view.train_button.isEnabled(), timeout=30_000)
+    epochs, values = view.history.series(view.history.names[0])
+    assert list(epochs) == [1, 2] and len(values) == 2
+    assert all(len(curve.getData()[0]) == 2 for curve in view._curves.values())
+    tester = tiny_window.tester_view
+    assert tester.has_model  # the finished model went to the tester
+    tester.input.setText("hello there")
+    qtbot.waitUntil(lambda: tester.ranking.rowCount() > 0, timeout=60_000)
+    intents = {tester.ranking.item(r, 0).text() for r in range(tester.ranking.rowCount())}
+    assert intents <= set(tiny_window.session.project.intents)
+    count = len(tiny_window.session.project.examples)
+    tester._on_add_button_clicked()
+    assert len(tiny_window.session.project.examples) == count + 1
+    assert str(trained.args[0]).startswith(str(tiny_window.session.project.root))
+
+
+def test_stop_button_cancels_training(qtbot, tiny_window):
+    from workbench.training.events import EpochCompleted, TrainingCancelled, TrainingFinished
+
+    view = tiny_window.train_view
+    view.epochs_box.setValue(200)
+    seen = []
+    view.worker.event.connect(seen.append)
+    view.worker.event.connect(lambda e: view.stop_button.click() if isinstance(e, EpochCompleted) else None)
+    with qtbot.waitSignal(view.worker.finished, timeout=180_000):
+        view.start_training()
+    assert any(isinstance(e, TrainingCancelled) for e in seen)
+    assert not any(isinstance(e, TrainingFinished) for e in seen)
+    assert sum(isinstance(e, EpochCompleted) for e in seen) < 200
+    assert view.train_button.isEnabled() and "Stopped" in view.status.text()

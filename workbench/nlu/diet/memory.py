@@ -1,0 +1,51 @@
+"""Keep the training process's resident memory flat on Linux (glibc malloc).
+
+DIET's batches change shape every step (batch size and padded length vary), so freed
+tensor buffers rarely fit the next request. glibc then keeps them in its heaps and the
+dynamic mmap threshold grows, and RSS climbs by ~20 MB per epoch although nothing
+leaks (measured on financial_demo: 490 MB -> 790 MB over 20 epochs). A fixed mmap
+threshold makes large buffers go straight back to the OS when freed, and
+``malloc_trim`` after each epoch returns the rest. Elsewhere this is a no-op.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD_BYTES = 1 << 20  # blocks >= 1 MiB are mmapped and unmapped on free
+_libc: ctypes.CDLL | None = None
+_configured = False
+
+
+def _glibc() -> ctypes.CDLL | None:
+    global _libc
+    if _libc is None and sys.platform.startswith("linux"):
+        try:
+            lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            if hasattr(lib, "mallopt") and hasattr(lib, "malloc_trim"):
+                _libc = lib
+        except OSError:  # pragma: no cover - musl or unusual systems
+            _libc = None
+    return _libc
+
+
+def limit_heap_retention() -> None:
+    """Fix glibc's mmap threshold so large freed buffers are returned (idempotent)."""
+    global _configured
+    lib = _glibc()
+    if lib is None or _configured:
+        return
+    lib.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+    lib.mallopt(_M_TRIM_THRESHOLD, 4 * _MMAP_THRESHOLD_BYTES)
+    _configured = True
+
+
+def release_free_memory() -> None:
+    """Return free heap memory to the OS (cheap; called once per epoch)."""
+    lib = _glibc()
+    if lib is not None:
+        lib.malloc_trim(0)

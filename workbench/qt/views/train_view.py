@@ -1,0 +1,180 @@
+"""TrainView: train the open project, with live loss and metric charts and a stop button.
+
+Charts follow pyqtgraph's "reuse the item" pattern: one ``PlotDataItem`` per series,
+created once and updated with ``setData`` from ``MetricsHistory`` after each epoch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.training.events import (
+    BatchProgress,
+    EpochCompleted,
+    EvaluationCompleted,
+    FeaturizationProgress,
+    NodeCompleted,
+    TrainingCancelled,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingNote,
+    TrainingStarted,
+)
+from workbench.training.metrics import MetricsHistory
+from workbench.qt.workers.training_worker import TrainingWorker
+
+if TYPE_CHECKING:
+    from workbench.qt.session import ProjectSession
+
+_PENS = ("#3f6ad8", "#e4572e", "#29a36a", "#9b5de5", "#f4a259", "#577590")
+LOSS_PREFIXES = ("i_loss", "e_loss", "r_loss", "g_loss", "m_loss", "t_loss", "loss")
+
+
+class TrainView(QWidget):
+    """Train button, progress, live charts and a log of what happened.
+
+    Signals:
+        model_trained(str): path of the model a finished run wrote.
+    """
+
+    model_trained = Signal(str)
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TrainView")
+        self._session = session
+        self.worker = TrainingWorker(self)
+        self.history = MetricsHistory()
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self.train_button = QPushButton("Train", self)
+        self.train_button.setToolTip("Train DIET on the current (unsaved too) data")
+        self.stop_button = QPushButton("Stop", self)
+        self.stop_button.setEnabled(False)
+        self.epochs_box = QSpinBox(self)
+        self.epochs_box.setRange(0, 10000)
+        self.epochs_box.setSpecialValueText("as configured")
+        self.epochs_box.setPrefix("epochs: ")
+        self.progress = QProgressBar(self)
+        self.status = QLabel("Not trained yet", self)
+        self.loss_plot = pg.PlotWidget(title="Loss")
+        self.metric_plot = pg.PlotWidget(title="Training metrics")
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.setBackground("w")
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.addLegend(offset=(-10, 10))
+            plot.setLabel("bottom", "epoch")
+        self.metric_plot.setYRange(0, 1.05)
+        self.log = QListWidget(self)
+        top = QHBoxLayout()
+        for widget in (self.train_button, self.stop_button, self.epochs_box):
+            top.addWidget(widget)
+        top.addWidget(self.progress, 1)
+        charts = QSplitter(self)
+        charts.addWidget(self.loss_plot)
+        charts.addWidget(self.metric_plot)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(charts, 3)
+        layout.addWidget(self.log, 1)
+        self.train_button.clicked.connect(self.start_training)
+        self.stop_button.clicked.connect(self._on_stop_button_clicked)
+        self.worker.event.connect(self.on_training_event)
+        self.worker.finished.connect(self._on_worker_finished)
+
+    def start_training(self) -> bool:
+        """Train a snapshot of the project as it is now (edits may continue)."""
+        project = self._session.project
+        if project is None or self.worker.is_running():
+            return False
+        self.history = MetricsHistory()
+        for curve in self._curves.values():
+            curve.setData([], [])
+        self.log.clear()
+        self.progress.setValue(0)
+        epochs = self.epochs_box.value() or None
+        if not self.worker.start(project.snapshot(), project.root, epochs):
+            return False
+        self.train_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.status.setText("Starting (loading torch)…")
+        return True
+
+    def _on_stop_button_clicked(self) -> None:
+        self.worker.request_stop()
+        self.status.setText("Stopping after the current batch…")
+
+    def _on_worker_finished(self) -> None:
+        self.train_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+
+    def on_training_event(self, event: object) -> None:
+        """Show one training event (dispatch on its type)."""
+        match event:
+            case TrainingStarted():
+                self._note(f"Training {event.n_examples} examples, {len(event.intents)} intents, "
+                           f"{len(event.entity_types)} entity types on {event.device}")  # fmt: skip
+                self.progress.setRange(0, max(1, event.epochs))
+            case TrainingNote():
+                self._note(event.message)
+            case NodeCompleted():
+                how = "from cache" if event.from_cache else f"{event.seconds:.1f} s"
+                self._note(f"{event.name}: {how}")
+            case FeaturizationProgress():
+                self.status.setText(f"{event.name}: {event.done}/{event.total}")
+            case BatchProgress():
+                self.status.setText(f"epoch {event.epoch}: batch {event.batch}/{event.n_batches}")
+            case EpochCompleted():
+                self.history.add(event)
+                self.progress.setValue(event.epoch)
+                self.status.setText(f"epoch {event.epoch}/{event.total_epochs} · "
+                                    + " ".join(f"{k} {v:.3f}" for k, v in event.metrics.items()))  # fmt: skip
+                self._redraw()
+            case EvaluationCompleted():
+                self.history.add(event)
+                self._redraw()
+            case TrainingFinished():
+                self.status.setText(f"Finished in {event.wall_seconds:.1f} s: {event.model_path}")
+                self._note(f"Model saved to {event.model_path}")
+                self.model_trained.emit(event.model_path)
+            case TrainingCancelled():
+                self.status.setText(f"Stopped after {event.epochs_completed} epoch(s)")
+                self._note("Training stopped; no model was saved")
+            case TrainingFailed():
+                self.status.setText(f"Training failed: {event.message}")
+                self._note(f"Failed: {event.message}")
+            case _:
+                pass
+
+    def _note(self, text: str) -> None:
+        self.log.addItem(text)
+        self.log.scrollToBottom()
+
+    def _redraw(self) -> None:
+        for name in self.history.names:
+            plot = self.loss_plot if name.replace("val_", "").startswith(LOSS_PREFIXES) else self.metric_plot
+            curve = self._curves.get(name)
+            if curve is None:
+                pen = pg.mkPen(_PENS[len(self._curves) % len(_PENS)], width=2,
+                               style=pg.QtCore.Qt.PenStyle.DashLine if name.startswith("val_")
+                               else pg.QtCore.Qt.PenStyle.SolidLine)  # fmt: skip
+                curve = plot.plot([], [], pen=pen, name=name)
+                curve.setDownsampling(auto=True)
+                curve.setClipToView(True)
+                self._curves[name] = curve
+            epochs, values = self.history.series(name)
+            curve.setData(epochs, values)

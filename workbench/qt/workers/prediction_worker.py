@@ -1,0 +1,109 @@
+"""PredictionWorker: load a trained model and parse messages off the GUI thread.
+
+The latest request wins (napari's status checker idea): while a parse runs, newer
+texts replace the pending one, so typing never queues up stale work. torch is imported
+inside the thread, with the model.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from workbench.qt.app import register_thread
+
+
+class _Predictor(QThread):
+    predicted = Signal(str, object)  # text, Prediction
+    failed = Signal(str)
+    loaded = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("prediction")
+        self._lock = threading.Condition()
+        self._model_path: str | None = None
+        self._text: str | None = None
+        self._quit = False
+
+    def request(self, model_path: str | None = None, text: str | None = None) -> None:
+        with self._lock:
+            if model_path is not None:
+                self._model_path = model_path
+            if text is not None:
+                self._text = text
+            self._lock.notify()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._quit = True
+            self._lock.notify()
+
+    def run(self) -> None:
+        model: Any = None
+        loaded_path: str | None = None
+        while True:
+            with self._lock:
+                while not self._quit and self._text is None and self._model_path == loaded_path:
+                    self._lock.wait()
+                if self._quit:
+                    return
+                path, text, self._text = self._model_path, self._text, None
+            try:
+                if path != loaded_path:
+                    from workbench.nlu.predictor_loader import load_model  # imports torch
+
+                    model, loaded_path = load_model(path), path
+                    self.loaded.emit(str(path))
+                if text is not None and model is not None:
+                    self.predicted.emit(text, model.predict(text))
+            except Exception as error:  # noqa: BLE001 - report, keep serving
+                loaded_path = path
+                self.failed.emit(f"{error}\n{traceback.format_exc(limit=2)}")
+
+
+class PredictionWorker(QObject):
+    """Parse texts with a model in a background thread.
+
+    Signals:
+        predicted(str, object): the text and its ``Prediction``.
+        failed(str): loading or parsing failed.
+        loaded(str): a model finished loading.
+    """
+
+    predicted = Signal(str, object)
+    failed = Signal(str)
+    loaded = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = _Predictor()
+        self._thread.predicted.connect(self.predicted)
+        self._thread.failed.connect(self.failed)
+        self._thread.loaded.connect(self.loaded)
+        register_thread(self._thread)
+        self._started = False
+
+    def _ensure_started(self) -> None:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+
+    def set_model(self, path: str) -> None:
+        """Load the model at ``path`` (replacing the current one)."""
+        self._ensure_started()
+        self._thread.request(model_path=path)
+
+    def parse(self, text: str) -> None:
+        """Parse ``text`` (a newer call replaces a pending one)."""
+        self._ensure_started()
+        self._thread.request(text=text)
+
+    def stop(self) -> None:
+        """End the thread and wait for it."""
+        if self._started:
+            self._thread.shutdown()
+            self._thread.wait()

@@ -45,7 +45,11 @@ pipeline:
 
 
 def _train(project_dir: Path, snapshot, *, epochs: int, device: str) -> dict:
-    from workbench.training.events import EpochCompleted, TrainingFinished
+    from workbench.training.events import (
+        EpochCompleted,
+        NodeCompleted,
+        TrainingFinished,
+    )
     from workbench.training.runner import run_training
 
     started = time.perf_counter()
@@ -56,7 +60,10 @@ def _train(project_dir: Path, snapshot, *, epochs: int, device: str) -> dict:
     if not isinstance(final, TrainingFinished):
         raise SystemExit(f"training failed: {final}")
     epoch_seconds = [e.seconds for e in events if isinstance(e, EpochCompleted)]
+    node_seconds = {e.name: e.seconds for e in events
+                    if isinstance(e, NodeCompleted) and not e.from_cache}
     return {"wall": wall, "ran": final.nodes_run, "cached": final.nodes_cached,
+            "node_s": node_seconds,
             "epoch_s": statistics.median(epoch_seconds) if epoch_seconds else None,
             "model": final.model_path}
 
@@ -118,7 +125,8 @@ def main() -> int:
     print("\n| run | wall time | nodes that ran | from the cache |")
     print("|---|---|---|---|")
     for label, result in rows:
-        ran = ", ".join(result["ran"]) or "none"
+        ran = ", ".join(f"{name} {result['node_s'].get(name, 0):.1f} s"
+                        for name in result["ran"]) or "none"
         cached = ", ".join(result["cached"]) or "none"
         epoch = f" ({result['epoch_s']:.1f} s/epoch)" if result["epoch_s"] else ""
         print(f"| {label} | {result['wall']:.2f} s{epoch} | {ran} | {cached} |")

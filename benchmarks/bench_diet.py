@@ -7,7 +7,7 @@ entity token-level and exact-span F1) and time ``parse`` on every test message.
 
 Usage::
 
-    python benchmarks/bench_diet.py                      # financial_demo, 3 seeds, 100 epochs
+    python benchmarks/bench_diet.py             # financial_demo, 3 seeds, 100 epochs
     python benchmarks/bench_diet.py --seeds 42 --epochs 10 --threads 1
     python benchmarks/bench_diet.py --snips              # also SNIPS (long: ~30+ min)
 
@@ -38,7 +38,8 @@ RASA = {
                        "entity_token_f1": 0.887, "entity_span_f1": 0.876,
                        "load_s": 31.8, "parse_median_ms": 10.6, "parse_p95_ms": 19.8},
     "snips": {"epochs": 30, "train_wall_s": 3727.0, "peak_rss_gb": 6.4,
-              "intent_accuracy": 0.971, "entity_token_f1": 0.929, "entity_span_f1": 0.875},
+              "intent_accuracy": 0.971, "entity_token_f1": 0.929,
+              "entity_span_f1": 0.875},
 }
 
 # Runs a command and reports the peak RSS (KiB on Linux) of its process tree on stderr.
@@ -184,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--threads", type=int, default=None,
-                        help="OMP_NUM_THREADS for the training process (default: torch's)")
+                        help="OMP_NUM_THREADS of the training process "
+                        "(default: torch's choice)")
     parser.add_argument("--snips", action="store_true", help="also run SNIPS (1 seed)")
     parser.add_argument("--snips-epochs", type=int, default=30,
                         help="SNIPS epochs (Rasa's figure is for 30)")

@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[42])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--amp", action="store_true", help="bfloat16 autocast")
     parser.add_argument("--set", nargs="*", default=[], help="key=value DIET overrides")
     args = parser.parse_args()
     import torch
@@ -98,9 +98,11 @@ def main() -> None:
     accs, f1s, span_f1s = [], [], []
     for seed in args.seeds:
         t0 = time.perf_counter()
+        c0 = time.process_time()
         times = []
         trained = None
-        for event in train_diet(data, config, seed=seed, device=args.device):
+        for event in train_diet(data, config, seed=seed, device=args.device,
+                                amp=args.amp):
             if isinstance(event, EpochStats):
                 times.append(event.seconds)
                 if event.epoch in (1, 2) or event.epoch % 20 == 0:
@@ -110,6 +112,7 @@ def main() -> None:
             elif isinstance(event, TrainedDiet):
                 trained = event
         total = time.perf_counter() - t0
+        cpu = time.process_time() - c0
         model = trained.model
         t1 = time.perf_counter()
         pred = model.predict(collate_messages(feats))
@@ -142,7 +145,7 @@ def main() -> None:
         accs.append(acc)
         f1s.append(tok_f1)
         span_f1s.append(span_f1)
-        print(f"seed {seed}: train {total:.1f}s (median epoch {np.median(times):.3f}s), "
+        print(f"seed {seed}: train {total:.1f}s wall, {cpu:.1f}s cpu (median epoch {np.median(times):.3f}s), "
               f"predict {len(test)} in {predict_s:.2f}s; intent acc {acc:.3f}, "
               f"entity token F1 {tok_f1:.3f} (micro, approx), span F1 {span_f1:.3f}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -25,18 +25,23 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-WORDS = ("pizza order want like please get large small medium with extra cheese the a "
-         "and to for me my can could you deliver tonight tomorrow home office berlin paris "
-         "pepperoni mushrooms olives ham pineapple thin crust stuffed two three").split()  # fmt: skip
+WORDS = (
+    "pizza order want like please get large small medium with extra cheese the a and "
+    "to for me my can could you deliver tonight tomorrow home office berlin paris "
+    "pepperoni mushrooms olives ham pineapple thin crust stuffed two three"
+).split()
 ENTITIES = {
-    "size": ("small", "medium", "large"), "topping": ("pepperoni", "mushrooms", "olives"),
+    "size": ("small", "medium", "large"),
+    "topping": ("pepperoni", "mushrooms", "olives"),
     "city": ("berlin", "paris", "rome"), "crust": ("thin", "stuffed"),
     "quantity": ("two", "three"), "time": ("tonight", "tomorrow"),
     "place": ("home", "office"), "drink": ("cola", "water"),
 }  # fmt: skip
 
 
-def generate_project(root: Path, n_examples: int, n_intents: int = 100, seed: int = 0) -> Path:
+def generate_project(
+    root: Path, n_examples: int, n_intents: int = 100, seed: int = 0
+) -> Path:
     """Write ``root/data/nlu.yml`` with ``n_examples`` unique annotated examples."""
     rng = random.Random(seed)
     per_intent = n_examples // n_intents
@@ -47,9 +52,13 @@ def generate_project(root: Path, n_examples: int, n_intents: int = 100, seed: in
         for _ in range(per_intent):
             words = rng.choices(WORDS, k=rng.randint(3, 9))
             entity = rng.choice(list(ENTITIES))
-            words.insert(rng.randint(0, len(words)), f"[{rng.choice(ENTITIES[entity])}]({entity})")
+            words.insert(
+                rng.randint(0, len(words)),
+                f"[{rng.choice(ENTITIES[entity])}]({entity})",
+            )
             serial += 1
-            lines.append(f"    - {' '.join(words)} n{serial}")  # the serial keeps them unique
+            # The serial number keeps every example unique.
+            lines.append(f"    - {' '.join(words)} n{serial}")
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "data" / "nlu.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
@@ -84,7 +93,7 @@ def main() -> int:
             app.processEvents()
             opens.append(time.perf_counter() - started)
             started = time.perf_counter()
-            window.validation_worker.wait()  # background validation: not part of "usable"
+            window.validation_worker.wait()  # in the background: not part of "usable"
             app.processEvents()
             background.append(time.perf_counter() - started)
             from workbench.core.project import load_project
@@ -124,11 +133,14 @@ def main() -> int:
         window.discard_and_close()
     print(f"project: {n} examples, 100 intents (generated); runs: {args.runs}; medians")
     print(f"  core load_project alone:   {statistics.median(loads) * 1000:8.0f} ms")
-    print(f"  open to usable (window):   {statistics.median(opens) * 1000:8.0f} ms  (target < 2000)")
-    print(f"  then background validation: {statistics.median(background) * 1000:7.0f} ms more "
+    def ms(values: list[float]) -> float:
+        return statistics.median(values) * 1000
+
+    print(f"  open to usable (window):   {ms(opens):8.0f} ms  (target < 2000)")
+    print(f"  then background validation: {ms(background):7.0f} ms more "
           "(problems panel fills; the window stays usable)")
     for name, times in filters.items():
-        print(f"  filter {name:<28} {statistics.median(times) * 1000:6.1f} ms  (target < 100)")
+        print(f"  filter {name:<28} {ms(times):6.1f} ms  (target < 100)")
     print(f"  rows shown after clearing filters: {shown}")
     return 0
 

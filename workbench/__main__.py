@@ -1,4 +1,4 @@
-"""``python -m workbench [PROJECT]``: open the desktop window (see ``workbench app``)."""
+"""``python -m workbench [PROJECT]``: open the desktop window (``workbench app``)."""
 
 from __future__ import annotations
 

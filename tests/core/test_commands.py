@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from workbench.core import commands as c
-from workbench.core.examples import EntitySpan, Example, LookupTable, RegexPattern, Synonym
+from workbench.core.examples import (
+    EntitySpan,
+    Example,
+    LookupTable,
+    RegexPattern,
+    Synonym,
+)
 from workbench.core.project import load_project
 
 
@@ -28,8 +34,9 @@ def _commands(project):
         c.AddExample(Example("hiya", "greet")),
         c.AddExample(Example("new intent example", "brand_new")),
         c.RemoveExamples([0, pizza[1], pizza[2]]),
-        c.ReplaceExample(pizza[0], dataclasses.replace(first, text="I want a large pizza",
-                                                        entities=(EntitySpan(9, 14, "size", "large"),))),
+        c.ReplaceExample(pizza[0], dataclasses.replace(
+            first, text="I want a large pizza",
+            entities=(EntitySpan(9, 14, "size", "large"),))),
         c.MoveExamples(pizza[:2], "greet"),
         c.MoveExamples(pizza[:1], "another_new"),
         c.RenameIntent("order_pizza", "order"),
@@ -51,7 +58,8 @@ def _commands(project):
 
 
 @pytest.mark.parametrize("position", range(21))
-def test_command_redo_undo_restores_state_and_bytes(golden_project: Path, position: int) -> None:
+def test_command_redo_undo_restores_state_and_bytes(golden_project: Path,
+                                                    position: int) -> None:
     project = load_project(golden_project)
     command = _commands(project)[position]
     before = _state(project)
@@ -80,16 +88,19 @@ def test_command_redo_saves_and_reloads(golden_project: Path) -> None:
     reloaded = load_project(golden_project)
     assert reloaded.load_issues == []
     assert reloaded.intents == ["greet", "order_pizza", "travel"]
-    assert [e.text for e in reloaded.examples if e.intent == "greet"][:4] == ["hallo", "servus", "bye", "see you"]
+    greet = [e.text for e in reloaded.examples if e.intent == "greet"]
+    assert greet[:4] == ["hallo", "servus", "bye", "see you"]
     assert any(s.value == "cheese" for s in reloaded.synonyms)
     while stack.undo():
         pass
     project.save()
     golden = Path(__file__).parents[1] / "data" / "golden_project"
     for path in golden.rglob("*.y*ml"):  # undo across a save restores the bytes
-        assert (golden_project / path.relative_to(golden)).read_bytes() == path.read_bytes(), path
+        copy = golden_project / path.relative_to(golden)
+        assert copy.read_bytes() == path.read_bytes(), path
     again = load_project(golden_project)
-    assert again.intents == ["greet", "goodbye", "order_pizza", "faq/ask_hours", "book_trip"]
+    assert again.intents == ["greet", "goodbye", "order_pizza", "faq/ask_hours",
+                             "book_trip"]
     assert [e.text for e in again.examples] == [e.text for e in load_project(
         Path(__file__).parents[1] / "data" / "golden_project").examples]
 
@@ -97,8 +108,9 @@ def test_command_redo_saves_and_reloads(golden_project: Path) -> None:
 def test_annotate_everywhere_preview_and_whole_words(golden_project: Path) -> None:
     project = load_project(golden_project)
     project.add_example(Example("pepperonis are not pepperoni", "order_pizza"))
-    command = c.AnnotateEverywhere("Pepperoni", EntitySpan(0, 9, "topping", "Pepperoni"))
-    # "a big one with pepperoni" + the new example's last word; annotated ones are skipped
+    command = c.AnnotateEverywhere("Pepperoni",
+                                   EntitySpan(0, 9, "topping", "Pepperoni"))
+    # "a big one with pepperoni" + the new example's last word; annotated ones skipped
     assert command.preview(project) == 2
     command.redo(project)
     new = project.examples[project.examples_of("order_pizza")[-1]]
@@ -116,7 +128,8 @@ def test_example_list_emits_before_and_after_events(golden_project: Path) -> Non
     index = project.add_example(example)
     project.remove_examples([index])
     names = [entry[0] for entry in log]
-    assert [n for n in names if n != "project"] == ["inserting", "inserted", "removing", "removed"]
+    assert [n for n in names if n != "project"] == [
+        "inserting", "inserted", "removing", "removed"]
     assert names.count("project") == 2
     assert log[0] == ("inserting", index, (example,))
     assert ("removed", index, (example,)) in log

@@ -1,4 +1,4 @@
-"""``workbench data validate`` / ``workbench data stats`` through the CLI entry point."""
+"""``workbench data validate`` / ``data stats`` through the CLI entry point."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_cli_validate_warnings_only_exits_zero(capsys) -> None:
     assert main(["data", "validate", str(GOLDEN)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out and all(": warning: " in line for line in out)
-    assert any(line.startswith(str(GOLDEN / "data" / "nlu.yml") + ":20: warning:") for line in out)
+    prefix = str(GOLDEN / "data" / "nlu.yml") + ":20: warning:"
+    assert any(line.startswith(prefix) for line in out)
 
 
 def test_cli_validate_errors_exit_one_and_json(make_project, capsys) -> None:
@@ -47,7 +48,8 @@ def test_cli_validate_errors_exit_one_and_json(make_project, capsys) -> None:
     issues = json.loads(capsys.readouterr().out)
     codes = {issue["code"] for issue in issues}
     assert {"bad-markup", "too-few-examples"} <= codes
-    assert all({"severity", "path", "line", "message", "hint"} <= set(i) for i in issues)
+    keys = {"severity", "path", "line", "message", "hint"}
+    assert all(keys <= set(issue) for issue in issues)
 
 
 @pytest.mark.parametrize("command", ["validate", "stats"])

@@ -20,6 +20,9 @@ def test_example_retrieval_intent_parts_and_markup() -> None:
     assert Example("hi", "greet").response_key is None
     assert example.markup == "open at [9](time)?"
     assert example.entity_texts() == ["9"]
+    with_metadata = Example("hi", "greet", metadata={"source": "chat"})
+    same = Example("hi", "greet", metadata={"source": "chat"})
+    assert len({with_metadata, same}) == 1
 
 
 def test_signal_connect_emit_disconnect_block() -> None:

@@ -14,7 +14,8 @@ CANONICAL = [
     "one [small](size) pizza with [mushrooms](topping:mushroom) please",
     '[LA]{"entity": "city", "role": "to", "value": "Los Angeles"}',
     '[Paris]{"entity": "city", "role": "destination", "group": "1"}',
-    '[mushrooms][{"entity": "topping"}, {"entity": "ingredient", "value": "mushroom"}] only',
+    '[mushrooms][{"entity": "topping"}, {"entity": "ingredient", "value": "mushroom"}]'
+    " only",
     "no entities here",
     "Ünïcödé [Zürich](city) 🍕 [東京](city:Tokyo)",
     "a (parenthesis) and a ] bracket",
@@ -28,7 +29,7 @@ def test_markup_render_reproduces_canonical_markup(markup: str) -> None:
 
 
 def test_markup_parse_offsets_and_values() -> None:
-    text, spans = parse_markup("fly [from Berlin]{\"entity\": \"city\", \"role\": \"from\"} "
+    text, spans = parse_markup('fly [from Berlin]{"entity": "city", "role": "from"} '
                                "to [NYC](city:New York City)")
     assert text == "fly from Berlin to NYC"
     assert spans == (
@@ -38,7 +39,8 @@ def test_markup_parse_offsets_and_values() -> None:
 
 
 def test_markup_list_form_gives_one_span_per_dict() -> None:
-    text, spans = parse_markup('[NY][{"entity": "city", "role": "to"}, {"entity": "state"}]!')
+    markup = '[NY][{"entity": "city", "role": "to"}, {"entity": "state"}]!'
+    text, spans = parse_markup(markup)
     assert text == "NY!"
     assert [(s.start, s.end, s.entity, s.role) for s in spans] == [
         (0, 2, "city", "to"), (0, 2, "state", None)]
@@ -58,7 +60,8 @@ def test_markup_parse_errors_are_clear(markup: str, fragment: str) -> None:
     assert info.value.column is not None and 0 <= info.value.column <= len(markup)
 
 
-@pytest.mark.parametrize("markup", ["[unclosed(topping)", "[](topping)", "[a] (b)", "[a](b"])
+@pytest.mark.parametrize("markup",
+                         ["[unclosed(topping)", "[](topping)", "[a] (b)", "[a](b"])
 def test_markup_that_is_not_markup_stays_text(markup: str) -> None:
     assert parse_markup(markup) == (markup, ())
 
@@ -81,7 +84,8 @@ def test_markup_render_refuses_ambiguous_input(text, spans, fragment) -> None:
 def test_markup_render_uses_simplest_form() -> None:
     assert render_markup("a b", [EntitySpan(0, 1, "x", "a")]) == "[a](x) b"
     assert render_markup("a b", [EntitySpan(0, 1, "x", "A")]) == "[a](x:A) b"
-    assert render_markup("a b", [EntitySpan(0, 1, "x:y", "a")]) == '[a]{"entity": "x:y"} b'
+    assert render_markup("a b", [EntitySpan(0, 1, "x:y", "a")]) == (
+        '[a]{"entity": "x:y"} b')
     assert render_markup("a", [EntitySpan(0, 1, "x", "v)", "r", "g")]) == (
         '[a]{"entity": "x", "role": "r", "group": "g", "value": "v)"}')
     assert render_markup("a", [EntitySpan(0, 1, "x", "}]", role="r")]) == (
@@ -105,8 +109,8 @@ def texts_and_spans(draw):
             continue
         for _ in range(draw(st.integers(1, 2))):
             value = draw(st.one_of(st.just(text[start:end]), st.text(max_size=8)))
-            spans.append(EntitySpan(start, end, draw(names), value, draw(optional_names),
-                                    draw(optional_names)))
+            role, group = draw(optional_names), draw(optional_names)
+            spans.append(EntitySpan(start, end, draw(names), value, role, group))
     return text, tuple(spans)
 
 
@@ -119,7 +123,8 @@ def test_markup_property_render_then_parse_is_identity(case) -> None:
     except MarkupError:
         # refusing is only allowed for brackets in the text or partial overlaps
         ranges = {(s.start, s.end) for s in spans}
-        overlap = any(a[0] < b[1] and b[0] < a[1] for a in ranges for b in ranges if a != b)
+        overlap = any(a[0] < b[1] and b[0] < a[1]
+                      for a in ranges for b in ranges if a != b)
         assert "[" in text or "]" in text or overlap
         return
     assert parse_markup(markup) == (text, spans)
@@ -127,9 +132,11 @@ def test_markup_property_render_then_parse_is_identity(case) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_characters="[]"), max_size=40),
-       st.text(alphabet=st.characters(blacklist_characters="[]"), min_size=1, max_size=10),
+       st.text(alphabet=st.characters(blacklist_characters="[]"), min_size=1,
+               max_size=10),
        names, st.text(max_size=10))
-def test_markup_property_bracket_free_text_always_renders(prefix, word, entity, value) -> None:
+def test_markup_property_bracket_free_text_always_renders(prefix, word, entity,
+                                                          value) -> None:
     text = prefix + word
     span = EntitySpan(len(prefix), len(text), entity, value)
     assert parse_markup(render_markup(text, [span])) == (text, (span,))

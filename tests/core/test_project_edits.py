@@ -17,7 +17,8 @@ from workbench.core.yaml_io.nlu_writer import SaveError
 def _diff(before: str, after: str) -> list[str]:
     return [
         line
-        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                         lineterm="", n=0)
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
 
@@ -33,7 +34,9 @@ def test_project_edit_one_example_changes_one_line(golden_project: Path) -> None
     index = _index(project, "one small pizza with mushrooms please")
     old = project.examples[index]
     spans = (EntitySpan(4, 9, "size", "small"), EntitySpan(21, 27, "topping", "olives"))
-    project.replace_example(index, dataclasses.replace(old, text="one small pizza with olives please", entities=spans))
+    new = dataclasses.replace(old, text="one small pizza with olives please",
+                              entities=spans)
+    project.replace_example(index, new)
     assert project.modified
     assert project.save() == [nlu]
     assert not project.modified
@@ -47,20 +50,24 @@ def test_project_add_example_goes_after_its_intent_block(golden_project: Path) -
     nlu = golden_project / "data" / "nlu.yml"
     before = nlu.read_text()
     project = load_project(golden_project)
-    bad = project.add_example(Example("a trip to [Oslo]", "book_trip", (EntitySpan(10, 16, "city", "Oslo"),)))
+    oslo = EntitySpan(10, 16, "city", "Oslo")
+    bad = project.add_example(Example("a trip to [Oslo]", "book_trip", (oslo,)))
     with pytest.raises(SaveError, match="markup"):
         project.save()  # "[Oslo](city)" inside brackets would read back differently
     assert nlu.read_text() == before
     project.remove_examples([bad])
-    project.add_example(Example("a trip to Oslo", "book_trip", (EntitySpan(10, 14, "city", "Oslo", role="destination"),)))
+    oslo = EntitySpan(10, 14, "city", "Oslo", role="destination")
+    project.add_example(Example("a trip to Oslo", "book_trip", (oslo,)))
     project.save()
     lines = nlu.read_text().splitlines()
-    position = lines.index('    - a trip to [Oslo]{"entity": "city", "role": "destination"}')
+    position = lines.index(
+        '    - a trip to [Oslo]{"entity": "city", "role": "destination"}')
     assert lines[position - 1].startswith("    - a trip to [Paris]")
     assert len(_diff(before, nlu.read_text())) == 1
 
 
-def test_project_new_intent_gets_a_new_block_in_chosen_file(golden_project: Path) -> None:
+def test_project_new_intent_gets_a_new_block_in_chosen_file(golden_project: Path
+                                                            ) -> None:
     nlu = golden_project / "data" / "nlu.yml"
     before = nlu.read_text()
     project = load_project(golden_project)
@@ -70,9 +77,11 @@ def test_project_new_intent_gets_a_new_block_in_chosen_file(golden_project: Path
     assert project.save() == [nlu]
     after = nlu.read_text()
     assert after.startswith(before.split("responses:")[0].rstrip("\n"))
-    assert "- intent: farewell\n  examples: |\n    - bye\n    - see you later\n" in after
+    block = "- intent: farewell\n  examples: |\n    - bye\n    - see you later\n"
+    assert block in after
     reloaded = load_project(golden_project)
-    assert [e.text for e in reloaded.examples if e.intent == "farewell"] == ["bye", "see you later"]
+    farewell = [e.text for e in reloaded.examples if e.intent == "farewell"]
+    assert farewell == ["bye", "see you later"]
     assert reloaded.load_issues == []
 
 
@@ -84,10 +93,12 @@ def test_project_rename_intent_keeps_quotes(golden_project: Path) -> None:
     project.save()
     changed = _diff(before, nlu.read_text())
     assert len(changed) == 2
-    assert changed[0] == "-- intent: 'faq/ask_hours'   # retrieval intent, quoted on purpose"
+    assert changed[0] == (
+        "-- intent: 'faq/ask_hours'   # retrieval intent, quoted on purpose")
     assert changed[1].startswith("+- intent: 'faq/opening_hours'")
     assert changed[1].endswith("# retrieval intent, quoted on purpose")
-    assert [e.intent for e in load_project(golden_project).examples].count("faq/opening_hours") == 3
+    intents = [e.intent for e in load_project(golden_project).examples]
+    assert intents.count("faq/opening_hours") == 3
 
 
 def test_project_list_style_edit_keeps_metadata(golden_project: Path) -> None:
@@ -95,7 +106,9 @@ def test_project_list_style_edit_keeps_metadata(golden_project: Path) -> None:
     before = nlu.read_text()
     project = load_project(golden_project)
     index = _index(project, "when do you open?")
-    project.replace_example(index, dataclasses.replace(project.examples[index], text="when do you open"))
+    example = project.examples[index]
+    edited = dataclasses.replace(example, text="when do you open")
+    project.replace_example(index, edited)
     project.save()
     assert _diff(before, nlu.read_text()) == [
         '-  - text: "when do you open?"',
@@ -122,9 +135,11 @@ def test_project_resource_edits_touch_their_lines(golden_project: Path) -> None:
     project = load_project(golden_project)
     index = next(i for i, s in enumerate(project.synonyms) if s.value == "mushroom")
     old = project.synonyms[index]
-    project.replace_resource("synonyms", index, Synonym("mushroom", (*old.examples, "funghi")))
+    project.replace_resource("synonyms", index,
+                             Synonym("mushroom", (*old.examples, "funghi")))
     table = next(i for i, t in enumerate(project.lookups) if t.name == "topping")
-    project.replace_resource("lookups", table, LookupTable("topping", ("pepperoni", "mushrooms")))
+    project.replace_resource("lookups", table,
+                             LookupTable("topping", ("pepperoni", "mushrooms")))
     project.save()
     assert _diff(before, nlu.read_text()) == ["+    - funghi", "-    - ham"]
 
@@ -151,12 +166,14 @@ def test_project_mixed_indentation_file_keeps_untouched_lines(tmp_path: Path) ->
     assert _diff(text, path.read_text()) == ["-    - bye", "+    - goodbye"]
 
 
-def test_project_interrupted_save_leaves_file_intact(golden_project: Path, monkeypatch) -> None:
+def test_project_interrupted_save_leaves_file_intact(golden_project: Path,
+                                                     monkeypatch) -> None:
     nlu = golden_project / "data" / "nlu.yml"
     before = nlu.read_bytes()
     project = load_project(golden_project)
     index = _index(project, "hello")
-    project.replace_example(index, dataclasses.replace(project.examples[index], text="hello!"))
+    example = project.examples[index]
+    project.replace_example(index, dataclasses.replace(example, text="hello!"))
 
     def broken_replace(src, dst):
         raise OSError("disk full")
@@ -165,32 +182,137 @@ def test_project_interrupted_save_leaves_file_intact(golden_project: Path, monke
     with pytest.raises(OSError, match="disk full"):
         project.save()
     assert nlu.read_bytes() == before
-    assert sorted(p.name for p in nlu.parent.iterdir()) == ["more", "nlu.yml", "rules.yml", "stories.yml"]
+    names = sorted(p.name for p in nlu.parent.iterdir())
+    assert names == ["more", "nlu.yml", "rules.yml", "stories.yml"]
     monkeypatch.undo()
     assert project.save() == [nlu]
     assert "- hello!" in nlu.read_text()
 
 
-def test_project_unwritable_example_raises_before_touching_files(golden_project: Path) -> None:
+def test_project_unwritable_example_raises_before_touching_files(golden_project: Path
+                                                                 ) -> None:
     nlu = golden_project / "data" / "nlu.yml"
     before = nlu.read_bytes()
     project = load_project(golden_project)
     index = _index(project, "hello")
-    project.replace_example(index, dataclasses.replace(project.examples[index], text="two\nlines"))
+    example = project.examples[index]
+    project.replace_example(index, dataclasses.replace(example, text="two\nlines"))
     with pytest.raises(SaveError, match="line break"):
         project.save()
     assert nlu.read_bytes() == before
-    project.replace_example(index, dataclasses.replace(project.examples[index], text="fixed"))
+    project.replace_example(index, dataclasses.replace(example, text="fixed"))
     project.save()
     assert "    - fixed\n" in nlu.read_text()
 
 
-def test_project_metadata_on_text_block_example_switches_block_to_list(golden_project: Path) -> None:
+def test_project_metadata_on_text_block_example_switches_block_to_list(
+        golden_project: Path) -> None:
     project = load_project(golden_project)
     index = _index(project, "hi there")
-    project.replace_example(index, dataclasses.replace(project.examples[index], metadata={"a": 1}))
+    example = project.examples[index]
+    project.replace_example(index, dataclasses.replace(example, metadata={"a": 1}))
     project.save()
     reloaded = load_project(golden_project)
     greet = [(e.text, e.metadata) for e in reloaded.examples if e.intent == "greet"]
     assert ("hi there", {"a": 1}) in greet and ("hello", None) in greet
     assert reloaded.load_issues == []
+
+
+def test_project_add_example_to_list_style_block(golden_project: Path) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    before = nlu.read_text()
+    project = load_project(golden_project)
+    project.add_example(Example("are you open late?", "faq/ask_hours"))
+    project.add_example(Example("open on monday?", "faq/ask_hours",
+                                (EntitySpan(8, 14, "day", "monday"),),
+                                metadata={"source": "chat"}))
+    project.save()
+    added = [line[1:] for line in _diff(before, nlu.read_text()) if line[0] == "+"]
+    assert added[0] == "  - text: are you open late?"
+    assert added[1].startswith("  - text: open on [monday](day)?")
+    assert added[2:] == ["    metadata:", "      source: chat"]
+    reloaded = load_project(golden_project)
+    last = [e for e in reloaded.examples if e.intent == "faq/ask_hours"][-1]
+    assert last.metadata == {"source": "chat"} and last.entities[0].entity == "day"
+
+
+def test_project_layouts_domain_folder_and_flat_folder(make_project) -> None:
+    root = make_project({
+        "domain/entities.yml": "entities:\n  - city\n  - size:\n      roles: [a]\n",
+        "domain/intents.yml": "intents:\n  - greet\n",
+        "nlu.yml": "nlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n",
+        "config.yml": "language: en\npipeline: []\n",
+        "endpoints.yml": "nlu:\n- not: data\n",
+    })
+    project = load_project(root)
+    assert project.domain_entities == {"city", "size"}
+    assert [p.name for p in project.nlu_paths] == ["nlu.yml"]  # endpoints ignored
+    assert project.config == {"language": "en", "pipeline": []}
+    assert [e.text for e in project.examples] == ["hi", "hello"]
+
+
+def test_project_new_intent_in_empty_project_creates_nlu_file(tmp_path: Path) -> None:
+    (tmp_path / "config.yml").write_text("language: en\n")
+    project = load_project(tmp_path)
+    assert project.examples == [] or len(project.examples) == 0
+    project.add_example(Example("hello", "greet"))
+    project.add_example(Example("hi", "greet"))
+    assert project.save() == [tmp_path / "data" / "nlu.yml"]
+    reloaded = load_project(tmp_path)
+    assert [e.text for e in reloaded.examples] == ["hello", "hi"]
+    assert reloaded.load_issues == []
+
+
+def test_project_failed_save_then_retry_writes_new_blocks_once(golden_project: Path
+                                                              ) -> None:
+    nlu = golden_project / "data" / "nlu.yml"
+    project = load_project(golden_project)
+    project.insert_resource("synonyms", 2, Synonym("cheese", ("mozzarella",)))
+    project.insert_resource("synonyms", 3, Synonym("bad", ("two\nlines",)))
+    with pytest.raises(SaveError, match="line break"):
+        project.save()
+    project.replace_resource("synonyms", 3, Synonym("good", ("fine",)))
+    project.save()
+    extra = golden_project / "data" / "more" / "extra.yaml"
+    text = nlu.read_text() + extra.read_text()
+    assert text.count("synonym: cheese") == 1 and text.count("synonym: good") == 1
+    reloaded = load_project(golden_project)
+    assert [s.value for s in reloaded.synonyms].count("cheese") == 1
+
+
+def test_project_new_intent_defaults_to_main_nlu_file(golden_project: Path) -> None:
+    project = load_project(golden_project)
+    project.add_example(Example("ciao", "farewell"))
+    assert project.save() == [golden_project / "data" / "nlu.yml"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_project_locations_follow_saves(golden_project: Path, monkeypatch,
+                                        fast: bool) -> None:
+    from workbench.core import project_files
+    from workbench.core.markup import parse_markup
+    from workbench.core.validation import validate
+
+    monkeypatch.setattr(project_files, "USE_FAST_READER", fast)
+    (golden_project / "data" / "more" / "extra.yaml").unlink()
+    nlu = golden_project / "data" / "nlu.yml"
+    list_block = ("  examples:\n  - text: \"when do you open?\"\n    metadata:\n"
+                  "      source: website\n  - text: what are your opening hours\n"
+                  "  - text: |\n      are you open on sundays\n")
+    text = nlu.read_text().replace("- intent: 'faq/ask_hours'", "- intent: faq")
+    nlu.write_text(text.replace(list_block, "  examples: |\n    - when\n    - open\n"))
+    project = load_project(golden_project)
+    for i in range(3):
+        project.add_example(Example(f"hi number {i}", "greet"))
+    project.save()
+    text_lines = nlu.read_text().splitlines()
+    places = project.locations()
+    for example, place in zip(project.examples, places, strict=True):
+        assert place is not None and place.path == nlu
+        markup = text_lines[place.line - 1].strip()[2:]
+        assert parse_markup(markup)[0] == example.text, (example.text, place.line)
+    index = next(i for i, e in enumerate(project.examples)
+                 if e.text.startswith("a big"))
+    issue = next(i for i in validate(project) if i.code == "missed-annotation")
+    assert issue.example_index == index and issue.line == places[index].line
+    assert issue.line != project.examples[index].source.line  # moved by the save

@@ -7,12 +7,18 @@ from pathlib import Path
 import pytest
 
 from workbench.core.project import load_project
-from workbench.core.yaml_io.roundtrip import detect_style, dump_yaml, load_yaml, read_text
+from workbench.core.yaml_io.roundtrip import (
+    detect_style,
+    dump_yaml,
+    load_yaml,
+    read_text,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = REPO_ROOT / "tests" / "data" / "golden_project"
 SAMPLES = REPO_ROOT / "sample_projects"
-SAMPLE_DIRS = sorted(p for p in SAMPLES.iterdir() if p.is_dir()) if SAMPLES.is_dir() else []
+SAMPLE_DIRS = sorted(p for p in SAMPLES.iterdir() if p.is_dir()) if SAMPLES.is_dir() \
+    else []
 
 
 def _snapshot_bytes(root: Path) -> dict[Path, bytes]:
@@ -25,8 +31,9 @@ def _assert_dump_exact(path: Path) -> None:
     assert dump_yaml(load_yaml(text, style), style) == text, path
 
 
-@pytest.mark.parametrize("name", ["snips/train.yml", "snips/test.yml", "snips/valid.yml",
-                                  "financial_demo/train.yml", "financial_demo/test.yml"])
+@pytest.mark.parametrize("name", [
+    "snips/train.yml", "snips/test.yml", "snips/valid.yml",
+    "financial_demo/train.yml", "financial_demo/test.yml"])
 def test_dataset_dump_is_byte_identical(datasets_dir: Path, name: str) -> None:
     path = datasets_dir / name
     if not path.exists():
@@ -87,7 +94,8 @@ def test_dataset_load_is_fast_and_complete(datasets_dir: Path) -> None:
 
 def test_crlf_and_bom_file_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "nlu.yml"
-    text = '\ufeffversion: "3.1"\r\nnlu:\r\n- intent: greet\r\n  examples: |\r\n    - hi\r\n    - hello\r\n'
+    text = ('\ufeffversion: "3.1"\r\nnlu:\r\n- intent: greet\r\n  examples: |\r\n'
+            "    - hi\r\n    - hello\r\n")
     path.write_bytes(text.encode("utf-8"))
     project = load_project(path)
     assert [e.text for e in project.examples] == ["hi", "hello"]

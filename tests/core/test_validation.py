@@ -40,7 +40,8 @@ def test_validation_bad_yaml_reports_line_and_rest_loads(make_project) -> None:
     })
     project = load_project(root)
     issue = _one(project.load_issues, "bad-yaml")
-    assert issue.severity == "error" and issue.path.name == "b.yml" and issue.line in (5, 6)
+    assert issue.severity == "error" and issue.path.name == "b.yml"
+    assert issue.line in (5, 6)
     assert len(project.examples) == 5  # a.yml still loaded
 
 
@@ -80,7 +81,8 @@ def test_validation_span_whitespace_has_trim_fix(make_project) -> None:
 
 def test_validation_span_inside_word(make_project) -> None:
     project = load_project(make_project({"data/nlu.yml": _nlu(
-        "- intent: order\n  examples: |\n    - I want [pep](topping)peroni\n    - x y\n")}))
+        "- intent: order\n  examples: |\n    - I want [pep](topping)peroni\n"
+        "    - x y\n")}))
     assert _one(validate(project), "span-inside-word").severity == "warning"
 
 
@@ -89,9 +91,11 @@ def test_validation_duplicates_within_and_across_intents(make_project) -> None:
         "- intent: bye\n  examples: |\n    - bye\n    - Bye\n    - hello\n")}))
     issues = validate(project)
     within = _one(issues, "duplicate-example")
-    assert within.severity == "warning" and within.line == 13 and "line 12" in within.message
+    assert within.severity == "warning" and within.line == 13
+    assert "line 12" in within.message
     across = _one(issues, "conflicting-example")
-    assert across.severity == "error" and "greet" in across.message and "bye" in across.message
+    assert across.severity == "error"
+    assert "greet" in across.message and "bye" in across.message
     assert across.fix.kind == "remove_example"
     fix_command(project, across.fix).redo(project)
     assert "conflicting-example" not in _codes(validate(project))
@@ -112,7 +116,8 @@ def test_validation_too_few_examples(make_project) -> None:
 
 
 def test_validation_entity_missing_from_domain(make_project) -> None:
-    files = {"data/nlu.yml": _nlu("- intent: order\n  examples: |\n    - a [ham](topping)\n"
+    files = {"data/nlu.yml": _nlu("- intent: order\n  examples: |\n"
+                                  "    - a [ham](topping)\n"
                                   "    - a [coke](drink)\n    - a [cola](drink)\n")}
     no_domain = load_project(make_project(files))
     assert "entity-not-in-domain" not in _codes(validate(no_domain))
@@ -137,7 +142,8 @@ def test_validation_missed_annotation_with_fix(make_project) -> None:
     ("- intent: x\n  examples: |\n    - ok\n    not an example\n", "no-dash"),
     ("- just a string\n", "unknown-block"),
     ("- intent: x\n  synonym: y\n", "unknown-block"),
-    ("- intent: x\n  examples:\n  - metadata: {a: 1}\n  - text: fine\n", "bad-example-item"),
+    ("- intent: x\n  examples:\n  - metadata: {a: 1}\n  - text: fine\n",
+     "bad-example-item"),
     ("- intent: x\n  examples: 5\n", "bad-examples"),
     ("- regex: r\n  examples: |\n    - [unclosed\n", "bad-regex"),
     ("- intent: ''\n  examples: |\n    - x\n", "empty-name"),
@@ -171,7 +177,7 @@ def test_validation_golden_project_findings() -> None:
     golden = Path(__file__).parents[1] / "data" / "golden_project"
     issues = validate(load_project(golden))
     assert [i for i in issues if i.severity == "error"] == []
-    assert set(_codes(issues)) == {"few-examples", "rare-entity", "entity-not-in-domain",
-                                   "missed-annotation"}
+    assert set(_codes(issues)) == {"few-examples", "rare-entity",
+                                   "entity-not-in-domain", "missed-annotation"}
     for issue in issues:
         assert issue.format().startswith(str(issue.path))

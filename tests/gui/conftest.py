@@ -109,13 +109,16 @@ def _no_dangling_qthreads():
 
     from workbench.qt import app as qt_app
 
-    running = [t for t in qt_app.live_threads() if isinstance(t, QThread) and t.isRunning()]
+    running = [
+        t for t in qt_app.live_threads() if isinstance(t, QThread) and t.isRunning()
+    ]
     assert not running, f"QThreads left running: {running}"
 
 
 def pytest_report_header() -> str:
     """Say which Qt platform the GUI tests use."""
-    return f"qt platform: {os.environ.get('QT_QPA_PLATFORM')} (python {sys.version.split()[0]})"
+    platform = os.environ.get("QT_QPA_PLATFORM")
+    return f"qt platform: {platform} (python {sys.version.split()[0]})"
 
 
 @pytest.fixture

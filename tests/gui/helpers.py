@@ -36,7 +36,13 @@ def drag_select(qtbot, span_editor, start: int, end: int) -> None:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    event = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(finish), QPointF(span_editor.mapToGlobal(finish)),
-                        Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    event = QMouseEvent(
+        QMouseEvent.Type.MouseMove,
+        QPointF(finish),
+        QPointF(span_editor.mapToGlobal(finish)),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(span_editor, event)
     qtbot.mouseRelease(span_editor, Qt.MouseButton.LeftButton, pos=finish)

@@ -30,6 +30,31 @@ def _composite(window, popup, path: Path) -> None:
     image.save(str(path))
 
 
+def _train_screenshot(app, folder: Path) -> None:
+    """Train sample_projects/tiny for a few epochs and grab the Train tab."""
+    from PySide6.QtCore import QEventLoop
+
+    from workbench.qt.dialogs.prompter import ScriptedPrompter
+    from workbench.qt.main_window import MainWindow
+    from workbench.qt.settings import SettingsStore
+
+    project = folder / "tiny"
+    shutil.copytree(ROOT / "sample_projects" / "tiny", project)
+    window = MainWindow(SettingsStore.at_path(folder / "t.ini"), ScriptedPrompter())
+    window.resize(1280, 820)
+    window.show()
+    window.open_project(project)
+    window.train_view.epochs_box.setValue(40)
+    loop = QEventLoop()
+    window.train_view.worker.finished.connect(loop.quit)
+    window.actions["train"].trigger()
+    loop.exec()
+    window.tabs.setCurrentWidget(window.train_view)
+    app.processEvents()
+    window.grab().save(str(OUT / "train-tab.png"))
+    window.discard_and_close()
+
+
 def main() -> int:
     """Write the screenshots."""
     from PySide6.QtWidgets import QApplication
@@ -46,7 +71,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "pizza"
         shutil.copytree(SAMPLE_PROJECT, project)
-        window = MainWindow(SettingsStore.at_path(Path(folder) / "s.ini"), ScriptedPrompter())
+        window = MainWindow(
+            SettingsStore.at_path(Path(folder) / "s.ini"), ScriptedPrompter()
+        )
         window.resize(1280, 820)
         window.show()
         window.open_project(project)
@@ -60,15 +87,21 @@ def main() -> int:
         window.grab().save(str(OUT / "main-window.png"))
 
         editor = window.examples_view.editor
-        target = next(i for i, e in enumerate(examples)
-                      if e.intent == "order_pizza" and len(e.text.split()) >= 6 and len(e.entities) <= 2)  # fmt: skip
+        target = next(
+            i for i, e in enumerate(examples)
+            if e.intent == "order_pizza" and len(e.text.split()) >= 6
+            and len(e.entities) <= 2
+        )  # fmt: skip
         window.examples_view.select_example(target)
         app.processEvents()
         span_editor = editor.span_editor
         tokens = span_editor.tokens()
-        free = next(t for t in tokens if span_editor.span_at(t.start) is None and t.end - t.start > 3)
+        free = next(
+            t for t in tokens
+            if span_editor.span_at(t.start) is None and t.end - t.start > 3
+        )
         span_editor.select_range(free.start, free.end)
-        editor._on_span_editor_span_requested(free.start, free.end)  # as a mouse drag does
+        editor._on_span_editor_span_requested(free.start, free.end)  # like a drag
         app.processEvents()
         _composite(window, editor.type_popup, OUT / "span-editor-popup.png")
         editor.type_popup.close()
@@ -85,7 +118,11 @@ def main() -> int:
         session.add_example(Example(f"I would like {surface} please", annotated.intent))
         window.validate_now()
         window.problems_dock.raise_()
-        window.resizeDocks([window.problems_dock], [260], __import__("PySide6.QtCore").QtCore.Qt.Orientation.Vertical)
+        window.resizeDocks(
+            [window.problems_dock],
+            [260],
+            __import__("PySide6.QtCore").QtCore.Qt.Orientation.Vertical,
+        )
         app.processEvents()
         window.problems_panel.view.selectRow(0)
         window.jump_to_issue(window.problems_panel.current_issue())
@@ -98,6 +135,7 @@ def main() -> int:
         app.processEvents()
         window.grab().save(str(OUT / "synonyms-editor.png"))
         window.discard_and_close()
+        _train_screenshot(app, Path(folder))
     for path in sorted(OUT.glob("*.png")):
         print(path.relative_to(ROOT))
     return 0

@@ -40,7 +40,7 @@ def test_keyboard_selection_and_new_type_from_popup(qtbot, window):
     qtbot.keyClick(span_editor, Qt.Key.Key_Space)
     popup = editor.type_popup
     assert popup.isVisible()
-    qtbot.keyClicks(popup.filter_edit, "extra")  # no such type: the create row is offered
+    qtbot.keyClicks(popup.filter_edit, "extra")  # no such type: "create" is offered
     assert popup.visible_types() == []
     qtbot.keyClick(popup.filter_edit, Qt.Key.Key_Return)
     assert _spans(window, text) == [("olives", "extra")]
@@ -81,10 +81,12 @@ def test_annotate_everywhere_is_one_undo_step(qtbot, window):
     start = text.index("pepperoni")
     editor.annotate(start, start + len("pepperoni"), "topping")
     bar = editor.everywhere_bar
-    # "pepperoni" is unannotated in "pepperoni and olives…"; annotated in the first one.
+    # "pepperoni" is unannotated in "pepperoni and olives…", annotated in the first.
     assert bar.isVisible() and bar.count == 1
     window.actions["annotate_everywhere"].trigger()
-    assert _spans(window, "pepperoni and olives on a large pizza") == [("pepperoni", "topping")]
+    assert _spans(window, "pepperoni and olives on a large pizza") == [
+        ("pepperoni", "topping")
+    ]
     assert not bar.isVisible()
     window.actions["undo"].trigger()
     assert _spans(window, "pepperoni and olives on a large pizza") == []
@@ -101,7 +103,9 @@ def test_span_properties_popup_edits_role_and_synonym(qtbot, window):
     popup.value_edit.setText("pepperoni_sausage")
     qtbot.keyClick(popup.role_edit, Qt.Key.Key_Return)
     span = window.session.project.examples[example_index(window, text)].entities[1]
-    assert (span.entity, span.role, span.value) == ("topping", "extra", "pepperoni_sausage")
+    assert (span.entity, span.role, span.value) == (
+        "topping", "extra", "pepperoni_sausage"
+    )
     editor._on_span_editor_span_clicked(0)
     popup.span_removed.emit()
     assert _spans(window, text) == [("pepperoni", "topping")]
@@ -121,12 +125,16 @@ def test_text_edit_keeps_spans_and_markup_stays_in_sync(qtbot, window):
     assert window.examples_view.editor.current_example().text != edited
     editor = show_example(window, edited)
     window.actions["toggle_markup"].trigger()
-    assert editor.text_edit.text() == "Please, I want a [large](size) [pepperoni](topping) pizza"
+    markup = "Please, I want a [large](size) [pepperoni](topping) pizza"
+    assert editor.text_edit.text() == markup
     editor.text_edit.setText("")
     qtbot.keyClicks(editor.text_edit, "a [small](size) pizza")
-    assert [(s.start, s.end, s.entity) for s in editor.span_editor.spans()] == [(2, 7, "size")]
+    assert [(s.start, s.end, s.entity) for s in editor.span_editor.spans()] == [
+        (2, 7, "size")
+    ]
     editor.commit_draft()
-    qtbot.keyClicks(editor.text_edit, " [x]{bad}")  # invalid markup: error shown, no change
-    assert editor.error_label.isVisibleTo(editor) and "column" in editor.error_label.text()
+    qtbot.keyClicks(editor.text_edit, " [x]{bad}")  # invalid markup: error, no change
+    assert editor.error_label.isVisibleTo(editor)
+    assert "column" in editor.error_label.text()
     assert not editor.commit_draft()
     assert _spans(window, "a small pizza") == [("small", "size")]

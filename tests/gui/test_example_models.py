@@ -70,7 +70,9 @@ def test_filter_model_tracks_inserts_removes_and_sort(qtmodeltester):
         "pizza time", "a small pizza please"]  # fmt: skip
     proxy.set_query(ExampleQuery())
     proxy.sort(INTENT_COLUMN)
-    intents = [proxy.index(r, 0).data(EXAMPLE_ROLE).intent for r in range(proxy.rowCount())]
+    intents = [
+        proxy.index(r, 0).data(EXAMPLE_ROLE).intent for r in range(proxy.rowCount())
+    ]
     assert intents == sorted(intents)
     proxy.sort(-1)
     assert proxy.source_rows() == list(range(len(examples)))

@@ -12,7 +12,9 @@ from workbench.qt.main_window import MainWindow
 from tests.gui.helpers import example_index, show_example
 
 
-def test_open_shows_intents_examples_and_title(window, pizza_project_dir, settings_store):
+def test_open_shows_intents_examples_and_title(
+    window, pizza_project_dir, settings_store
+):
     project = window.session.project
     assert window.examples_view.filter_model.rowCount() == len(project.examples) == 10
     assert window.intent_model.names() == ["greet", "order_pizza", "goodbye"]
@@ -36,7 +38,8 @@ def test_filter_bar_searches_text_intent_and_entity(qtbot, window):
     assert view.filter_model.rowCount() == 2
     view.filter_edit.setText("(")  # invalid: marked, filter unchanged, no exception
     view.apply_filter()
-    assert view.filter_model.rowCount() == 2 and "regular expression" in view.filter_edit.toolTip()
+    assert view.filter_model.rowCount() == 2
+    assert "regular expression" in view.filter_edit.toolTip()
 
 
 def test_move_and_delete_selected_examples_with_undo(qtbot, window, prompter):
@@ -46,7 +49,9 @@ def test_move_and_delete_selected_examples_with_undo(qtbot, window, prompter):
     assert len(view.selected_rows()) == 3
     prompter.answers.append("goodbye")
     window.actions["move_examples"].trigger()
-    assert window.intent_model.count("goodbye") == 5 and window.intent_model.count("greet") == 0
+    assert window.intent_model.count("goodbye") == 5 and window.intent_model.count(
+        "greet"
+    ) == 0
     window.actions["undo"].trigger()
     assert window.intent_model.count("greet") == 3
     window.intent_panel.select_intent("goodbye")
@@ -64,22 +69,29 @@ def test_intent_add_rename_merge_delete(qtbot, window, prompter):
     window.actions["add_intent"].trigger()
     assert "farewell" in window.intent_model.names()
     window.actions["rename_intent"].trigger()  # the new intent is current
-    assert "smalltalk" in window.intent_model.names() and "farewell" not in window.intent_model.names()
+    names = window.intent_model.names()
+    assert "smalltalk" in names and "farewell" not in names
     window.intent_panel.view.selectAll()
-    assert set(window.intent_panel.selected_intents()) == {"greet", "order_pizza", "goodbye", "smalltalk"}
+    assert set(window.intent_panel.selected_intents()) == {
+        "greet", "order_pizza", "goodbye", "smalltalk"
+    }
     window.intent_panel.select_intent("greet")
     window.intent_panel.view.selectRow(window.intent_model.row_of("goodbye"))
     panel = window.intent_panel
     from PySide6.QtCore import QItemSelectionModel
 
     panel.view.selectionModel().select(
-        panel.proxy.mapFromSource(window.intent_model.index(window.intent_model.row_of("greet"), 0)),
-        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        panel.proxy.mapFromSource(
+            window.intent_model.index(window.intent_model.row_of("greet"), 0)
+        ),
+        QItemSelectionModel.SelectionFlag.Select
+        | QItemSelectionModel.SelectionFlag.Rows,
     )
     assert set(panel.selected_intents()) == {"greet", "goodbye"}
     prompter.answers.append("greet")
     window.actions["merge_intents"].trigger()
-    assert window.intent_model.count("greet") == 5 and "goodbye" not in window.intent_model.names()
+    assert window.intent_model.count("greet") == 5
+    assert "goodbye" not in window.intent_model.names()
     window.intent_panel.select_intent("greet")
     prompter.answers.append("Cancel")
     window.actions["delete_intent"].trigger()
@@ -102,7 +114,9 @@ def test_save_writes_what_the_core_writes(qtbot, window, pizza_project_dir, tmp_
     start = text.index("pepperoni")
     editor.annotate(start, start + len("pepperoni"), "topping")
     window.examples_view.select_example(example_index(window, "bye"))
-    window.examples_view.table.selectRow(window.examples_view.table.currentIndex().row())
+    window.examples_view.table.selectRow(
+        window.examples_view.table.currentIndex().row()
+    )
     window.handlers.move_examples("greet")
     assert window.isWindowModified()
     window.actions["save"].trigger()
@@ -115,7 +129,8 @@ def test_save_writes_what_the_core_writes(qtbot, window, pizza_project_dir, tmp_
     stack.push(commands.ReplaceExample(index, type(old)(
         old.text, old.intent, (EntitySpan(start, start + 9, "topping", "pepperoni"),),
         old.metadata, old.source)))  # fmt: skip
-    stack.push(commands.MoveExamples([next(i for i, e in enumerate(reference.examples) if e.text == "bye")], "greet"))
+    bye = next(i for i, e in enumerate(reference.examples) if e.text == "bye")
+    stack.push(commands.MoveExamples([bye], "greet"))
     reference.save()
     for name in ("nlu.yml",):
         saved = (pizza_project_dir / "data" / name).read_bytes()
@@ -134,7 +149,9 @@ def test_close_with_unsaved_changes_asks(qtbot, window, prompter):
     assert not window.isVisible()
 
 
-def test_window_layout_and_recent_projects_persist(qtbot, settings_store, pizza_project_dir, prompter):
+def test_window_layout_and_recent_projects_persist(
+    qtbot, settings_store, pizza_project_dir, prompter
+):
     first = MainWindow(settings_store=settings_store, prompter=prompter)
     qtbot.addWidget(first)
     first.open_project(pizza_project_dir)
@@ -147,7 +164,9 @@ def test_window_layout_and_recent_projects_persist(qtbot, settings_store, pizza_
     second.show()
     assert second.height() == 560
     assert not second.problems_dock.isVisible()
-    assert [a.text() for a in second.recent_menu.actions()] == [str(pizza_project_dir.resolve())]
+    assert [a.text() for a in second.recent_menu.actions()] == [
+        str(pizza_project_dir.resolve())
+    ]
     second.discard_and_close()
 
 
@@ -159,3 +178,33 @@ def test_shortcuts_dialog_lists_every_action_shortcut(qtbot, window):
             assert action.shortcut().toString() in keys
     assert "Ctrl+Z" in keys and "Ctrl+Shift+Z" in keys and "F1" in keys
     dialog.close()
+
+
+def test_intent_name_filter_and_new_example_with_markup(qtbot, window, prompter):
+    panel = window.intent_panel
+    qtbot.keyClicks(panel.filter_edit, "ORDER")
+    shown = [panel.proxy.index(r, 0).data() for r in range(panel.proxy.rowCount())]
+    assert shown == ["All intents", "order_pizza"]
+    panel.select_intent("order_pizza")
+    prompter.answers.append("two [large](size) pizzas")
+    window.actions["new_example"].trigger()
+    editor = window.examples_view.editor
+    example = editor.current_example()
+    assert (example.text, example.intent) == ("two large pizzas", "order_pizza")
+    assert [(s.start, s.end, s.entity) for s in example.entities] == [(4, 9, "size")]
+    prompter.answers.append("a [broken]{json} one")
+    assert not window.handlers.new_example()
+    assert "not valid" in prompter.asked[-1][1]
+
+
+def test_header_click_sorts_and_undo_keeps_rows(qtbot, window):
+    from workbench.qt.models.example_table_model import INTENT_COLUMN
+
+    view = window.examples_view
+    view.table.sortByColumn(
+        INTENT_COLUMN, view.table.horizontalHeader().sortIndicatorOrder()
+    )
+    model = view.filter_model
+    intents = [model.index(r, INTENT_COLUMN).data() for r in range(model.rowCount())]
+    assert intents in (sorted(intents), sorted(intents, reverse=True))
+    assert window.isWindowModified() is False  # sorting is a view, not an edit

@@ -14,11 +14,16 @@ def test_problems_update_live_jump_and_fix(qtbot, window):
     assert "duplicate-example" not in codes
     window.session.add_example(Example("see you later", "goodbye"))
     # Validation is debounced after edits: wait for the duplicate to be listed.
-    qtbot.waitUntil(lambda: any(i.code == "duplicate-example" for i in panel.model.issues()), timeout=10000)
-    row = next(r for r, i in enumerate(panel.model.issues()) if i.code == "duplicate-example")
+    qtbot.waitUntil(
+        lambda: any(i.code == "duplicate-example" for i in panel.model.issues()),
+        timeout=10000,
+    )
+    row = next(
+        r for r, i in enumerate(panel.model.issues()) if i.code == "duplicate-example"
+    )
     issue = panel.model.issues()[row]
     panel.view.selectRow(row)
-    panel._on_view_double_clicked(panel.model.index(row, 1))  # double-click on the message
+    panel._on_view_double_clicked(panel.model.index(row, 1))  # double-click: message
     assert window.examples_view.editor.current_row() == issue.example_index
     assert panel.fix_button.isEnabled()
     panel.fix_button.click()
@@ -52,7 +57,9 @@ def _editor(window, title: str) -> ResourceEditorView:
 
 def test_synonym_editor_add_edit_remove_with_undo(qtbot, window, prompter):
     view = _editor(window, "Synonyms")
-    assert [view.entry_list.item(r).text() for r in range(view.entry_list.count())] == ["pepperoni  (2)"]
+    assert [view.entry_list.item(r).text() for r in range(view.entry_list.count())] == [
+        "pepperoni  (2)"
+    ]
     prompter.answers.append("mushrooms")
     assert view.add_entry()
     view.entry_list.setCurrentRow(1)
@@ -67,7 +74,9 @@ def test_synonym_editor_add_edit_remove_with_undo(qtbot, window, prompter):
     assert window.session.project.synonyms[1].examples == ("champignons",)
     for _ in range(4):
         window.actions["undo"].trigger()
-    assert [s.value for s in window.session.project.synonyms] == ["pepperoni", "mushrooms"]
+    assert [s.value for s in window.session.project.synonyms] == [
+        "pepperoni", "mushrooms"
+    ]
     window.actions["undo"].trigger()
     assert [s.value for s in window.session.project.synonyms] == ["pepperoni"]
 

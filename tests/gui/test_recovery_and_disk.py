@@ -13,7 +13,9 @@ from tests.gui.conftest import REPO_ROOT
 from tests.gui.helpers import example_index, show_example
 
 
-def test_recovery_file_restores_after_a_crash(qtbot, window, settings_store, prompter, pizza_project_dir):
+def test_recovery_file_restores_after_a_crash(
+    qtbot, window, settings_store, prompter, pizza_project_dir
+):
     show_example(window, "hello").annotate(0, 5, "greeting")
     window.session.add_intent("lonely")
     path = window.guard.write_recovery_now()
@@ -25,7 +27,9 @@ def test_recovery_file_restores_after_a_crash(qtbot, window, settings_store, pro
     second.open_project(pizza_project_dir)
     assert prompter.asked[-1][0] == "Restore unsaved work?"
     example = second.session.project.examples[example_index(second, "hello")]
-    assert [(s.entity, s.start, s.end) for s in example.entities] == [("greeting", 0, 5)]
+    assert [(s.entity, s.start, s.end) for s in example.entities] == [
+        ("greeting", 0, 5)
+    ]
     assert "lonely" in second.session.project.intents
     assert second.isWindowModified()
     second.save()
@@ -34,7 +38,9 @@ def test_recovery_file_restores_after_a_crash(qtbot, window, settings_store, pro
     second.discard_and_close()
 
 
-def test_recovery_discard_deletes_file(qtbot, window, settings_store, prompter, pizza_project_dir):
+def test_recovery_discard_deletes_file(
+    qtbot, window, settings_store, prompter, pizza_project_dir
+):
     show_example(window, "hello").annotate(0, 5, "greeting")
     path = window.guard.write_recovery_now()
     window.discard_and_close()
@@ -43,7 +49,8 @@ def test_recovery_discard_deletes_file(qtbot, window, settings_store, prompter, 
     prompter.answers.append("Discard")
     second.open_project(pizza_project_dir)
     assert not path.exists()
-    assert second.session.project.examples[example_index(second, "hello")].entities == ()
+    hello = second.session.project.examples[example_index(second, "hello")]
+    assert hello.entities == ()
     assert not second.isWindowModified()
     second.discard_and_close()
 
@@ -52,7 +59,10 @@ def test_external_change_offers_reload(qtbot, window, prompter, pizza_project_di
     nlu = pizza_project_dir / "data" / "nlu.yml"
     prompter.answers.append("Reload")
     nlu.write_text(nlu.read_text().replace("- hello\n", "- hello from outside\n"))
-    qtbot.waitUntil(lambda: any(t == "Files changed on disk" for t, _ in prompter.asked), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(t == "Files changed on disk" for t, _ in prompter.asked),
+        timeout=5000,
+    )
     assert example_index(window, "hello from outside") >= 0
 
 
@@ -65,10 +75,12 @@ def test_own_save_is_not_reported_as_external_change(qtbot, window, prompter):
 
 
 def test_app_command_without_display_summarises(tmp_path, pizza_project_dir):
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    hidden = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
     result = subprocess.run(
         [sys.executable, "-m", "workbench", str(pizza_project_dir)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        check=False,
     )  # fmt: skip
     assert "No display found" in result.stderr and "xvfb-run" in result.stderr
     assert "10 examples, 3 intents" in result.stdout

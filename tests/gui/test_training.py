@@ -1,4 +1,4 @@
-"""Train tab (QThread worker, live charts, stop) and the message tester, on sample_projects/tiny."""
+"""Train tab (QThread worker, live charts, stop) and the message tester."""
 
 from __future__ import annotations
 
@@ -33,10 +33,15 @@ def test_window_opens_without_torch():
     # The GUI must show before torch loads: nothing in workbench.qt imports it eagerly.
     import subprocess
 
-    code = ("import os, sys; os.environ['QT_QPA_PLATFORM']='offscreen'; "
-            "import workbench.qt.main_window, workbench.qt.app; print('torch' in sys.modules)")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
-                         text=True, timeout=120, check=True)  # fmt: skip
+    code = (
+        "import os, sys; os.environ['QT_QPA_PLATFORM']='offscreen'; "
+        "import workbench.qt.main_window, workbench.qt.app; "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
     assert out.stdout.strip() == "False"
 
 
@@ -54,7 +59,9 @@ def test_train_tab_trains_charts_and_tester_parses(qtbot, tiny_window):
     assert tester.has_model  # the finished model went to the tester
     tester.input.setText("hello there")
     qtbot.waitUntil(lambda: tester.ranking.rowCount() > 0, timeout=60_000)
-    intents = {tester.ranking.item(r, 0).text() for r in range(tester.ranking.rowCount())}
+    intents = {
+        tester.ranking.item(r, 0).text() for r in range(tester.ranking.rowCount())
+    }
     assert intents <= set(tiny_window.session.project.intents)
     count = len(tiny_window.session.project.examples)
     tester._on_add_button_clicked()
@@ -63,13 +70,19 @@ def test_train_tab_trains_charts_and_tester_parses(qtbot, tiny_window):
 
 
 def test_stop_button_cancels_training(qtbot, tiny_window):
-    from workbench.training.events import EpochCompleted, TrainingCancelled, TrainingFinished
+    from workbench.training.events import (
+        EpochCompleted,
+        TrainingCancelled,
+        TrainingFinished,
+    )
 
     view = tiny_window.train_view
     view.epochs_box.setValue(200)
     seen = []
     view.worker.event.connect(seen.append)
-    view.worker.event.connect(lambda e: view.stop_button.click() if isinstance(e, EpochCompleted) else None)
+    view.worker.event.connect(
+        lambda e: view.stop_button.click() if isinstance(e, EpochCompleted) else None
+    )
     with qtbot.waitSignal(view.worker.finished, timeout=180_000):
         view.start_training()
     assert any(isinstance(e, TrainingCancelled) for e in seen)

@@ -1,4 +1,4 @@
-"""Fixtures for the NLU tests: a tiny trained and saved model (trained once per session)."""
+"""Fixtures for the NLU tests: a tiny model, trained and saved once per session."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ TINY_DIET = {
     "epochs": 30, "transformer_size": 16, "number_of_transformer_layers": 1,
     "number_of_attention_heads": 2, "embedding_dimension": 8,
     "hidden_layers_sizes": {"text": [], "label": []},
-    "dense_dimension": {"text": 16, "label": 8}, "concat_dimension": {"text": 16, "label": 8},
+    "dense_dimension": {"text": 16, "label": 8},
+    "concat_dimension": {"text": 16, "label": 8},
     "batch_size": 16, "number_of_negative_examples": 2, "drop_rate": 0.0,
     "ranking_length": 3,
 }
@@ -73,8 +74,8 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             trained = event
     assert trained is not None
     directory = tmp_path_factory.mktemp("tiny") / "model"
-    save_model(directory, model=trained.model, diet_config=config, pipeline=result.pipeline,
-               pipeline_config=result.config,
+    save_model(directory, model=trained.model, diet_config=config,
+               pipeline=result.pipeline, pipeline_config=result.config,
                synonyms=EntitySynonymMapper.from_training_data(data),
                training_info={"seed": 7})
     return directory

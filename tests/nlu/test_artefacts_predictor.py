@@ -30,7 +30,8 @@ def test_artefact_files_and_metadata(tiny_model_dir: Path) -> None:
     assert meta["tag_names"]["entity"][:2] == ["O", "B-city"]
     assert meta["synonyms"]["nyc"] == "New York"
     assert meta["training"] == {"seed": 7}
-    assert load_artefact(tiny_model_dir).metadata["sequence_dim"] == meta["sequence_dim"]
+    artefact = load_artefact(tiny_model_dir)
+    assert artefact.metadata["sequence_dim"] == meta["sequence_dim"]
 
 
 def test_parse_shape_and_learned_behaviour(model) -> None:
@@ -74,13 +75,15 @@ def test_predict_and_embed(model) -> None:
     assert prediction.tokens[4].tags.get("entity", "").endswith("city")
     embeddings = model.embed(["hello", "", "fly to Paris"])
     assert embeddings.shape == (3, 8) and not embeddings[1].any()
-    assert np.allclose(embeddings[2], model.predict("fly to Paris").embedding, atol=1e-5)
+    single = model.predict("fly to Paris").embedding
+    assert np.allclose(embeddings[2], single, atol=1e-5)
 
 
 def test_rank_intents_length_and_renormalisation() -> None:
     conf = np.array([0.1, 0.6, 0.3])
     ranked = rank_intents(("a", "b", "c"), conf, 2, False)
-    assert [(s.name, round(s.confidence, 3)) for s in ranked] == [("b", 0.6), ("c", 0.3)]
+    assert [(s.name, round(s.confidence, 3)) for s in ranked] == [("b", 0.6),
+                                                                  ("c", 0.3)]
     renorm = rank_intents(("a", "b", "c"), conf, 2, True)
     assert abs(sum(s.confidence for s in renorm) - 1.0) < 1e-9
     assert len(rank_intents(("a", "b", "c"), conf, 0, False)) == 3

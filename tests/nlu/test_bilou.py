@@ -98,4 +98,5 @@ def test_io_tags_to_entities() -> None:
     entities = tags_to_entities(text, TOKENIZER.tokenize(text),
                                 {"entity": ["city", "city", "O"]},
                                 {"entity": [0.9, 0.7, 1.0]})
-    assert entities[0]["value"] == "New York" and entities[0]["confidence_entity"] == 0.7
+    assert entities[0]["value"] == "New York"
+    assert entities[0]["confidence_entity"] == 0.7

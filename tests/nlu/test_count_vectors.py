@@ -1,4 +1,4 @@
-"""CountVectorsFeaturizer: vocabulary, rows, OOV, __NUMBER__, n-grams; sklearn parity."""
+"""CountVectorsFeaturizer: vocabulary, rows, OOV, __NUMBER__, n-grams."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def test_analyzers_match_sklearn(analyzer: str, ngrams: tuple[int, int]) -> None
         "token_pattern": None}
     theirs = CountVectorizer(analyzer=analyzer, ngram_range=ngrams, **pattern
                              ).build_analyzer()
-    for text in ["Hello there, I paid 12 dollars", "don't  do it", "a b", "Ünïcödé wörds"]:
+    texts = ["Hello there, I paid 12 dollars", "don't  do it", "a b", "Ünïcödé wörds"]
+    for text in texts:
         assert sorted(ours(text)) == sorted(theirs(text))
 
 
@@ -64,7 +65,8 @@ def test_numbers_become_placeholder() -> None:
     assert "12" not in featurizer.vocabulary
     sequence, _ = transform(featurizer, "pay 999")
     assert sequence[1, featurizer.vocabulary["__number__"]] == 1
-    assert fitted("a123d", "x")._process(TOKENIZER.tokenize("a123d"), False) == ["a123d"]
+    glued = fitted("a123d", "x")
+    assert glued._process(TOKENIZER.tokenize("a123d"), False) == ["a123d"]
 
 
 def test_unseen_words_give_zero_rows_without_oov_token() -> None:
@@ -84,7 +86,7 @@ def test_char_wb_ngrams_stay_inside_words() -> None:
     featurizer = fitted("ab cd", analyzer="char_wb", min_ngram=1, max_ngram=3)
     assert " ab" in featurizer.vocabulary and "b c" not in featurizer.vocabulary
     sequence, sentence = transform(featurizer, "ab cd")
-    # " ab ": ' ', 'a', 'b', ' ', ' a', 'ab', 'b ', ' ab', 'ab ' -> 9 n-grams, space twice
+    # " ab ": ' ', 'a', 'b', ' ', ' a', 'ab', 'b ', ' ab', 'ab ': 9 n-grams, 2 spaces
     assert sequence[0].sum() == 9 and sequence[0, featurizer.vocabulary[" "]] == 2
     assert np.allclose(sentence, sequence.sum(axis=0, keepdims=True))
 

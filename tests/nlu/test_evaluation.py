@@ -1,4 +1,4 @@
-"""Evaluation metrics on hand-made predictions (Rasa's token-level and exact-span F1)."""
+"""Evaluation metrics on hand-made predictions (token-level and exact-span F1)."""
 
 from __future__ import annotations
 
@@ -79,8 +79,8 @@ def test_roles_and_groups_in_token_labels() -> None:
     gold = [Example("from Berlin", "book",
                     (EntitySpan(5, 11, "city", "Berlin", role="origin", group="g1"),))]
     prediction = Prediction("from Berlin", IntentScore("book", 1.0), (), (
-        EntityPrediction("city", 5, 11, "Berlin", 0.9, role="origin", role_confidence=0.9,
-                         group="g1", group_confidence=0.9),))
+        EntityPrediction("city", 5, 11, "Berlin", 0.9, role="origin",
+                         role_confidence=0.9, group="g1", group_confidence=0.9),))
     result = evaluate_predictions(gold, [prediction])
     assert "city.g1.origin" in result.entity_report
     assert result.entity_token_f1 == 1.0

@@ -36,7 +36,8 @@ def test_file(tmp_path: Path) -> Path:
 def test_parse_text(tiny_model_dir: Path, capsys) -> None:
     assert main(["parse", str(tiny_model_dir), "fly to Berlin"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["text"] == "fly to Berlin" and result["intent"]["name"] == "book_flight"
+    assert result["text"] == "fly to Berlin"
+    assert result["intent"]["name"] == "book_flight"
 
 
 def test_parse_stdin_lines(tiny_model_dir: Path, capsys, monkeypatch) -> None:

@@ -30,8 +30,8 @@ def span(text: str, part: str, entity: str, **kw) -> EntitySpan:
 
 
 def example(text: str, intent: str, *entities: tuple) -> Example:
-    return Example(text, intent, tuple(span(text, *e[:2], **(e[2] if len(e) > 2 else {}))
-                                       for e in entities))
+    spans = tuple(span(text, *e[:2], **(e[2] if len(e) > 2 else {})) for e in entities)
+    return Example(text, intent, spans)
 
 
 DATA = Data(
@@ -46,6 +46,7 @@ DATA = Data(
         example("where are you", "faq/location"),
         example("misaligned Berl", "book", ("Ber", "city")),
         Example("no intent here", ""),
+        Example("   ", "greet"),  # no tokens: skipped
     ],
     regexes=[RegexPattern("zip", (r"\d{5}",))],
     lookups=[LookupTable("city", ("Berlin", "Paris"))],
@@ -93,7 +94,9 @@ def test_bad_pipelines_are_clear_errors(pipeline, message) -> None:
 def test_featurized_data_contract() -> None:
     result = featurize_training_data(DATA)
     data = result.data
-    assert len(data.messages) == 7  # duplicate and intent-less examples dropped
+    assert len(data.messages) == 7  # duplicate, intent-less, empty examples dropped
+    assert {w.code for w in data.warnings} == {"no-intent", "empty-text",
+                                               "misaligned-entity"}
     assert data.intent_names == ("book", "faq", "greet")  # sorted base intents
     assert data.intent_ids.tolist() == [2, 2, 0, 0, 1, 1, 0]
     assert data.label_dim == 3
@@ -107,11 +110,12 @@ def test_featurized_data_contract() -> None:
     assert data.tag_ids["role"][fly_from].tolist() == [0] * 6
     misaligned = [w for w in data.warnings if w.code == "misaligned-entity"]
     assert len(misaligned) == 1 and misaligned[0].text == "misaligned Berl"
-    assert data.tag_ids["entity"][data.texts.index("misaligned Berl")].tolist() == [0, 0]
+    misaligned_ids = data.tag_ids["entity"][data.texts.index("misaligned Berl")]
+    assert misaligned_ids.tolist() == [0, 0]
     for message in data.messages:
         assert message.sequence.shape == (len(message.tokens), data.sequence_dim)
         assert message.sentence.shape == (1, data.sentence_dim)
-    # layout: sequence = [regex(2) | lexical | cvf-word | cvf-char], sentence w/o lexical
+    # sequence = [regex(2) | lexical | cvf-word | cvf-char]; sentence without lexical
     dims = [f.sequence_dim for f in result.pipeline.featurizers]
     assert data.sequence_dim == sum(dims)
     assert data.sentence_dim == data.sequence_dim - dims[1]

@@ -19,8 +19,10 @@ def test_synonyms_from_blocks_and_annotations() -> None:
         [Synonym("credit", ("Credit Card", "cc"))],
     )
     mapper = EntitySynonymMapper.from_training_data(data)
-    assert mapper.synonyms == {"nyc": "New York", "credit card": "credit", "cc": "credit"}
-    entities = [{"entity": "city", "value": "nyc"}, {"entity": "city", "value": "Berlin"},
+    assert mapper.synonyms == {"nyc": "New York", "credit card": "credit",
+                               "cc": "credit"}
+    entities = [{"entity": "city", "value": "nyc"},
+                {"entity": "city", "value": "Berlin"},
                 {"entity": "account", "value": "CREDIT CARD"}]
     mapper.process(entities)
     assert entities[0] == {"entity": "city", "value": "New York",

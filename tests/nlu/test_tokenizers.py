@@ -32,7 +32,8 @@ def test_punctuation_numbers_urls(text: str, expected: list[str]) -> None:
 def test_offsets_point_into_original_text() -> None:
     text = '  "Book" a table, for 4 in Berlin!  '
     tokens = WhitespaceTokenizer().tokenize(text)
-    assert [t.text for t in tokens] == ["Book", "a", "table", "for", "4", "in", "Berlin"]
+    assert [t.text for t in tokens] == ["Book", "a", "table", "for", "4", "in",
+                                        "Berlin"]
     for token in tokens:
         assert text[token.start : token.end] == token.text
     assert tokens[0] == Token("Book", 3, 7)

@@ -85,6 +85,8 @@ def test_run_history_records_running_then_finished(tmp_path):
     history.finish(run_id, "finished", wall_seconds=1.2, model_path="/m",
                    final_metrics={"i_acc": 0.5}, nodes_run=("diet",))
     record = RunHistory.for_project(tmp_path).get(run_id)
+    overlay = MetricsHistory.from_epoch_rows(record.epoch_metrics)
+    assert overlay.series("i_acc")[1].tolist() == [0.5] and len(overlay) == 1
     assert record.status == "finished" and record.model_path == "/m"
     assert record.epoch_metrics[0]["t_loss"] == 1.0 and record.nodes_run == ("diet",)
     assert record.to_json()["started"].endswith("Z")

@@ -19,6 +19,7 @@ from workbench.training.events import (
     TrainingCancelled,
     TrainingFailed,
     TrainingFinished,
+    TrainingNote,
     TrainingStarted,
 )
 from workbench.training.run_history import RunHistory
@@ -120,7 +121,7 @@ def test_stop_after_first_epoch_cancels_and_keeps_cache(tiny_project):
             stop.request_stop()
     assert isinstance(events[-1], TrainingCancelled), events[-1]
     assert events[-1].epochs_completed == 1
-    assert not (tiny_project / "models").exists()
+    assert not list((tiny_project / "models").glob("*"))  # no model was written
     record = RunHistory.for_project(tiny_project).runs()[-1]
     assert record.status == "cancelled" and record.model_path is None
 
@@ -176,3 +177,22 @@ def test_closing_the_generator_marks_the_run_cancelled(tiny_project):
             break
     events.close()  # e.g. the GUI dropped the run
     assert RunHistory.for_project(tiny_project).runs()[-1].status == "cancelled"
+
+
+def test_unwritable_project_folder_falls_back_to_user_folders(tiny_project, tmp_path):
+    (tiny_project / "models").write_text("a file where the models folder should be")
+    (tiny_project / ".workbench").write_text("and one where .workbench should be")
+    events, final = train(tiny_project)
+    assert isinstance(final, TrainingFinished), final
+    assert Path(final.model_path).is_relative_to(tmp_path / "user-cache")
+    notes = [e.message for e in events if isinstance(e, TrainingNote)]
+    assert any("training cache in" in note for note in notes)
+    assert any("run history not recorded" in note for note in notes)
+    assert any("the model goes to" in note for note in notes)
+
+
+def test_two_seeded_runs_give_identical_metrics(tiny_project):
+    _, first = train(tiny_project, seed=7, cache=None)
+    _, second = train(tiny_project, seed=7, cache=None)
+    assert set(first.nodes_run) == set(second.nodes_run) == ALL_NODES
+    assert dict(first.metrics) == dict(second.metrics)

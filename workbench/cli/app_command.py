@@ -1,4 +1,4 @@
-"""``workbench app [PROJECT]``: open the desktop window, or summarise when there is no display."""
+"""``workbench app [PROJECT]``: open the window, or summarise without a display."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "app",
         help="open the desktop window (annotate, fix and browse NLU data)",
-        description="Open the NLU Workbench window on PROJECT (a Rasa project folder or an "
-        "NLU .yml file; default: the bundled sample project). Without a display, validate "
-        "and summarise the project instead (and train it headless with --train).",
+        description=(
+            "Open the NLU Workbench window on PROJECT (a Rasa project folder or an "
+            "NLU .yml file; default: the bundled sample project). Without a "
+            "display, validate and summarise the project instead (and train it "
+            "headless with --train)."
+        ),
     )
     _add_arguments(parser)
     parser.set_defaults(func=run)
@@ -31,9 +34,9 @@ def register(subparsers: Any) -> None:
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", nargs="?", help="project folder or NLU YAML file")
     parser.add_argument("--settings", metavar="INI",
-                        help="keep preferences in this INI file instead of the user's settings")
+                        help="keep preferences in this INI file, not the user's")
     parser.add_argument("--train", action="store_true",
-                        help="without a display: also train the project headless, with progress")
+                        help="without a display: also train the project, with progress")
     parser.add_argument("--epochs", type=int, metavar="N",
                         help="with --train: override the configured number of epochs")
     parser.add_argument("--summary", action="store_true",
@@ -42,7 +45,9 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Parser for ``python -m workbench`` (same options as ``workbench app``)."""
-    parser = argparse.ArgumentParser(prog="python -m workbench", description="Open the NLU Workbench window.")
+    parser = argparse.ArgumentParser(
+        prog="python -m workbench", description="Open the NLU Workbench window."
+    )
     _add_arguments(parser)
     return parser
 
@@ -60,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     return summarise(project, train=args.train, epochs=args.epochs)
 
 
-def summarise(path: Path, *, train: bool = False, epochs: int | None = None, out: Any = None) -> int:
+def summarise(
+    path: Path, *, train: bool = False, epochs: int | None = None, out: Any = None
+) -> int:
     """Validate ``path`` and print what it holds; train it when ``train`` is set.
 
     Returns:
@@ -81,20 +88,27 @@ def summarise(path: Path, *, train: bool = False, epochs: int | None = None, out
     else:
         issues = list(validate(project))
     intents = Counter(example.intent for example in project.examples)
-    entities = Counter(span.entity for example in project.examples for span in example.entities)
-    print(f"Project {project.root}", file=out)
-    print(f"  {len(project.examples)} examples, {len(project.intents)} intents, "
-          f"{len(entities)} entity types, {len(project.synonyms)} synonyms, "
-          f"{len(project.regexes)} regexes, {len(project.lookups)} lookup tables", file=out)  # fmt: skip
-    print("  intents: " + ", ".join(f"{name} ({intents.get(name, 0)})" for name in project.intents), file=out)
-    if entities:
-        print("  entities: " + ", ".join(f"{name} ({n})" for name, n in entities.most_common()), file=out)
+    entities = Counter(
+        span.entity for example in project.examples for span in example.entities
+    )
+    counts = (
+        f"{len(project.examples)} examples, {len(project.intents)} intents, "
+        f"{len(entities)} entity types, {len(project.synonyms)} synonyms, "
+        f"{len(project.regexes)} regexes, {len(project.lookups)} lookup tables"
+    )
+    per_intent = ", ".join(f"{n} ({intents.get(n, 0)})" for n in project.intents)
     errors = [i for i in issues if i.severity == "error"]
-    print(f"  problems: {len(errors)} error(s), {len(issues) - len(errors)} warning(s)", file=out)
-    for issue in issues[:20]:
-        print(f"    {issue.format()}", file=out)
+    lines = [f"Project {project.root}", f"  {counts}", f"  intents: {per_intent}"]
+    if entities:
+        per_entity = ", ".join(f"{n} ({c})" for n, c in entities.most_common())
+        lines.append(f"  entities: {per_entity}")
+    warnings = len(issues) - len(errors)
+    lines.append(f"  problems: {len(errors)} error(s), {warnings} warning(s)")
+    lines += [f"    {issue.format()}" for issue in issues[:20]]
     if len(issues) > 20:
-        print(f"    … and {len(issues) - 20} more (workbench data validate lists them all)", file=out)
+        more = len(issues) - 20
+        lines.append(f"    … and {more} more (workbench data validate lists all)")
+    print("\n".join(lines), file=out)
     if train:
         return _train(project, out, epochs) or (1 if errors else 0)
     return 1 if errors else 0
@@ -109,13 +123,16 @@ def _train(project: Any, out: Any, epochs: int | None) -> int:
     from workbench.training import events
 
     print("Training (Ctrl+C stops)…", file=out)
-    for event in run_training(project.snapshot(), project_dir=project.root, epochs=epochs):
+    for event in run_training(
+        project.snapshot(), project_dir=project.root, epochs=epochs
+    ):
         match event:
             case events.EpochCompleted():
-                losses = " ".join(f"{k}={v:.3f}" for k, v in getattr(event, "losses", {}).items())
-                print(f"  epoch {event.epoch}/{getattr(event, 'total_epochs', '?')} {losses}", file=out, flush=True)
+                losses = " ".join(f"{k}={v:.3f}" for k, v in event.losses.items())
+                epoch = f"{event.epoch}/{event.total_epochs}"
+                print(f"  epoch {epoch} {losses}", file=out, flush=True)
             case events.TrainingFinished():
-                print(f"Model saved to {getattr(event, 'model_path', '?')}", file=out)
+                print(f"Model saved to {event.model_path}", file=out)
             case events.TrainingFailed():
                 print(f"Training failed: {event.message}", file=sys.stderr)
                 return 1

@@ -1,6 +1,6 @@
 """``workbench test`` and ``workbench parse``: evaluate a trained model, parse messages.
 
-Exit status: 0 success, 2 bad arguments (no such model, tampered model, unreadable data).
+Exit status: 0 success, 2 bad arguments (no such model, tampered model, bad data).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def register(subparsers: Any) -> None:
         "line of standard input and print one JSON object per line.",
     )
     parse.add_argument("model", help="model directory written by `workbench train`")
-    parse.add_argument("text", nargs="?", help="the message (default: read stdin lines)")
+    parse.add_argument("text", nargs="?",
+                       help="the message (default: read lines from stdin)")
     parse.set_defaults(func=run_parse)
 
 
@@ -56,7 +57,7 @@ def _load(path: str) -> Any:
 
 
 def _load_examples(path: str) -> tuple[list[Any], list[str]] | str:
-    """Examples of a project folder / NLU file, plus load warnings; or an error string."""
+    """Examples of a project folder / NLU file plus load warnings, or an error."""
     from workbench.core.project import ProjectLoadError, load_project
 
     try:
@@ -122,8 +123,9 @@ def format_report(result: Any) -> str:
     s = result.summary()
     lines = [
         f"examples: {s['n_examples']}",
-        f"intent accuracy {s['intent_accuracy']:.3f}  macro F1 {s['intent_macro_f1']:.3f}"
-        f"  weighted F1 {s['intent_weighted_f1']:.3f}",
+        f"intent accuracy {s['intent_accuracy']:.3f}  "
+        f"macro F1 {s['intent_macro_f1']:.3f}  "
+        f"weighted F1 {s['intent_weighted_f1']:.3f}",
         f"entity F1: token-level (Rasa) {s['entity_token_f1']:.3f}  exact-span "
         f"{s['entity_span_f1']:.3f} (P {s['entity_span_precision']:.3f}, "
         f"R {s['entity_span_recall']:.3f})",
@@ -133,16 +135,17 @@ def format_report(result: Any) -> str:
     for name, row in sorted(result.intent_report.items()):
         if not isinstance(row, dict) or "support" not in row or name.endswith(" avg"):
             continue
-        confused = ", ".join(f"{k} ({v})" for k, v in row.get("confused_with", {}).items())
+        confused_with = row.get("confused_with", {})
+        confused = ", ".join(f"{k} ({v})" for k, v in confused_with.items())
         lines.append(f"{name[:30]:30s} {row['precision']:6.3f} {row['recall']:6.3f} "
                      f"{row['f1-score']:6.3f} {int(row['support']):5d}  {confused}")
     per_entity = result.entity_span.get("per_entity", {})
     if per_entity:
-        lines += ["", f"{'entity (exact span)':30s} {'prec':>6s} {'rec':>6s} {'f1':>6s} "
-                      f"{'n':>5s}"]
+        header = "entity (exact span)"
+        lines += ["", f"{header:30s} {'prec':>6s} {'rec':>6s} {'f1':>6s} {'n':>5s}"]
         for name, row in per_entity.items():
-            lines.append(f"{name[:30]:30s} {row['precision']:6.3f} {row['recall']:6.3f} "
-                         f"{row['f1']:6.3f} {row['support']:5d}")
+            lines.append(f"{name[:30]:30s} {row['precision']:6.3f} "
+                         f"{row['recall']:6.3f} {row['f1']:6.3f} {row['support']:5d}")
     if result.intent_errors:
         lines += ["", f"intent errors ({len(result.intent_errors)}, first 10):"]
         for err in result.intent_errors[:10]:
@@ -161,5 +164,6 @@ def run_parse(args: Any) -> int:
         print(json.dumps(model.parse(args.text), ensure_ascii=False))
         return EXIT_OK
     for line in sys.stdin:
-        print(json.dumps(model.parse(line.rstrip("\r\n")), ensure_ascii=False), flush=True)
+        result = model.parse(line.rstrip("\r\n"))
+        print(json.dumps(result, ensure_ascii=False), flush=True)
     return EXIT_OK

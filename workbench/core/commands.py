@@ -14,18 +14,35 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from workbench.core.examples import (
-    EntitySpan,
-    Example,
-    LookupTable,
-    RegexPattern,
-    Synonym,
+from workbench.core.examples import EntitySpan, Example
+
+# Synonym / regex / lookup-table edits live in their own module; re-exported here so
+# that every command is reachable as ``workbench.core.commands.<Name>``.
+from workbench.core.resource_commands import (
+    AddLookup,
+    AddRegex,
+    AddResource,
+    AddSynonym,
+    RemoveLookup,
+    RemoveRegex,
+    RemoveResource,
+    RemoveSynonym,
+    ReplaceLookup,
+    ReplaceRegex,
+    ReplaceResource,
+    ReplaceSynonym,
 )
 
 if TYPE_CHECKING:
     from workbench.core.project import Project
 
-Resource = Synonym | RegexPattern | LookupTable
+__all__ = [
+    "AddExample", "AddIntent", "AddLookup", "AddRegex", "AddResource", "AddSynonym",
+    "AnnotateEverywhere", "Command", "DeleteIntent", "MergeIntents", "MoveExamples",
+    "RemoveExamples", "RemoveLookup", "RemoveRegex", "RemoveResource",
+    "RemoveSynonym", "RenameIntent", "ReplaceExample", "ReplaceLookup", "ReplaceRegex",
+    "ReplaceResource", "ReplaceSynonym", "UndoStack",
+]
 
 
 class Command(Protocol):
@@ -266,101 +283,6 @@ class AnnotateEverywhere:
             project.replace_example(index, old)
 
 
-class AddResource:
-    """Add a synonym, regex or lookup table (kind "synonyms"/"regexes"/"lookups")."""
-
-    kind = ""
-
-    def __init__(self, item: Resource, index: int | None = None,
-                 kind: str | None = None) -> None:
-        self.kind = kind or self.kind
-        self.item, self.index = item, index
-        self.text = f"Add {_resource_word(self.kind)} {_resource_name(item)}"
-
-    def redo(self, project: Project) -> None:
-        items = getattr(project, self.kind)
-        self.index = len(items) if self.index is None else self.index
-        project.insert_resource(self.kind, self.index, self.item)
-
-    def undo(self, project: Project) -> None:
-        assert self.index is not None
-        project.remove_resource(self.kind, self.index)
-
-
-class RemoveResource:
-    """Remove the item at ``index`` of a resource list."""
-
-    kind = ""
-
-    def __init__(self, index: int, kind: str | None = None) -> None:
-        self.kind = kind or self.kind
-        self.index = index
-        self._item: Resource | None = None
-        self.text = f"Remove {_resource_word(self.kind)}"
-
-    def redo(self, project: Project) -> None:
-        self._item = project.remove_resource(self.kind, self.index)
-
-    def undo(self, project: Project) -> None:
-        assert self._item is not None
-        project.insert_resource(self.kind, self.index, self._item)
-
-
-class ReplaceResource:
-    """Change an item of a resource list (its name or its entries)."""
-
-    kind = ""
-
-    def __init__(self, index: int, item: Resource, kind: str | None = None) -> None:
-        self.kind = kind or self.kind
-        self.index, self.item = index, item
-        self._old: Resource | None = None
-        self.text = f"Edit {_resource_word(self.kind)} {_resource_name(item)}"
-
-    def redo(self, project: Project) -> None:
-        self._old = project.replace_resource(self.kind, self.index, self.item)
-
-    def undo(self, project: Project) -> None:
-        assert self._old is not None
-        project.replace_resource(self.kind, self.index, self._old)
-
-
-class AddSynonym(AddResource):
-    kind = "synonyms"
-
-
-class RemoveSynonym(RemoveResource):
-    kind = "synonyms"
-
-
-class ReplaceSynonym(ReplaceResource):
-    kind = "synonyms"
-
-
-class AddRegex(AddResource):
-    kind = "regexes"
-
-
-class RemoveRegex(RemoveResource):
-    kind = "regexes"
-
-
-class ReplaceRegex(ReplaceResource):
-    kind = "regexes"
-
-
-class AddLookup(AddResource):
-    kind = "lookups"
-
-
-class RemoveLookup(RemoveResource):
-    kind = "lookups"
-
-
-class ReplaceLookup(ReplaceResource):
-    kind = "lookups"
-
-
 class UndoStack:
     """A Qt-free undo stack: ``push`` runs a command, ``undo``/``redo`` walk it."""
 
@@ -400,12 +322,3 @@ def _short(text: str, limit: int = 30) -> str:
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _resource_word(kind: str) -> str:
-    words = {"synonyms": "synonym", "regexes": "regex", "lookups": "lookup table"}
-    return words.get(kind, kind)
-
-
-def _resource_name(item: Any) -> str:
-    return str(getattr(item, "value", None) or getattr(item, "name", ""))

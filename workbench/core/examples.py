@@ -7,7 +7,7 @@ detail handled by :mod:`workbench.core.markup`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,9 @@ class Example:
     text: str  # plain text, markup removed
     intent: str  # full intent name as written, e.g. "faq/ask_hours"
     entities: tuple[EntitySpan, ...] = ()
-    metadata: Any = None  # per-example metadata (plain data) or None
+    # per-example metadata (plain data) or None; left out of the hash (dicts are not
+    # hashable) but compared by ==
+    metadata: Any = field(default=None, hash=False)
     source: SourceRef | None = None
 
     @property

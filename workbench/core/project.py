@@ -15,7 +15,13 @@ from typing import Any
 
 from workbench.core.events import Signal
 from workbench.core.example_list import ExampleList
-from workbench.core.examples import Example, LookupTable, RegexPattern, Synonym
+from workbench.core.examples import (
+    Example,
+    LookupTable,
+    RegexPattern,
+    SourceRef,
+    Synonym,
+)
 from workbench.core.issues import Issue
 from workbench.core.project_files import (
     DataFile,
@@ -72,18 +78,17 @@ def _load_project(path: Path) -> Project:
                                "or an NLU .yml/.yaml file")
     layout = discover(path)
     issues: list[Issue] = []
-    project = Project(layout.root, single_file=layout.single_file)
+    reads = [read_data_file(data_path, issues) for data_path in layout.data]
+    examples = [e for read in reads if read is not None for e in read[1].examples]
+    project = Project(layout.root, single_file=layout.single_file, examples=examples)
     project.config_path = layout.config
     project.config = read_config(layout.config, issues)
     project.domain_entities = read_domain_entities(layout.domain, issues)
-    examples: list[Example] = []
-    for data_path in layout.data:
-        read = read_data_file(data_path, issues)
+    for read in reads:
         if read is None:
             continue
         file, content = read
         project.files.append(file)
-        examples.extend(content.examples)
         for intent in content.intents:
             if intent not in project.intents:
                 project.intents.append(intent)
@@ -94,7 +99,6 @@ def _load_project(path: Path) -> Project:
         for resource in file.resource_blocks:
             project._list_for(resource.kind).append(resource.item)
             project._origin[id(resource.item)] = (resource.item, resource, None)
-    project.examples._items = examples  # initial content: no events needed
     project.load_issues = issues
     return project
 
@@ -112,12 +116,14 @@ class Project:
     Args:
         root: Project folder.
         single_file: The project is one NLU file (new intents go into it).
+        examples: Initial examples (as read from the files).
     """
 
-    def __init__(self, root: Path, *, single_file: bool = False) -> None:
+    def __init__(self, root: Path, *, single_file: bool = False,
+                 examples: Iterable[Example] = ()) -> None:
         self.root = Path(root)
         self.single_file = single_file
-        self.examples = ExampleList()
+        self.examples = ExampleList(examples)
         self.intents: list[str] = []
         self.synonyms: list[Synonym] = []
         self.regexes: list[RegexPattern] = []
@@ -336,6 +342,12 @@ class Project:
         if written:
             self.saved.emit(written)
         return written
+
+    def locations(self) -> list[SourceRef | None]:
+        """Current file and line of every example (``Example.source`` is as loaded)."""
+        from workbench.core.locations import example_locations
+
+        return example_locations(self)
 
     def snapshot(self) -> ProjectSnapshot:
         """Return an immutable copy of what training needs."""

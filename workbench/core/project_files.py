@@ -52,6 +52,8 @@ class DataFile:
     exists: bool = True  # False for a file the project will create on save
     needs_write: bool = False  # tree edited but not yet written (a failed save)
     fast: bool = False  # ``tree`` is fast_nlu's stand-in; see ``materialize``
+    lines_stale: bool = False  # written by ruamel: node line numbers are outdated
+    line_tree: Any = None  # a re-read of ``text`` for current line numbers
 
     def materialize(self) -> None:
         """Replace the fast reader's stand-in tree by ruamel's round-trip tree.

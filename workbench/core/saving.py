@@ -75,6 +75,7 @@ def save_project(project: Project) -> list[Path]:
         return block.removed_at if block.removed_at is not None else 1 << 30
 
     for block in sorted(additions, key=old_place):
+        block.alive = True
         seq = _nlu_seq(block.file)
         if block.removed_at is not None:
             seq.insert(min(block.removed_at, len(seq)), block.node)
@@ -173,8 +174,10 @@ def _plan_intents(project: Project, plans: list[Plan], removals: list[Any],
 
 
 def _revive(block: Any, additions: list[Any]) -> Any:
-    """Put a block removed by an earlier save back where it was (undo after save)."""
-    block.alive = True
+    """Put a block removed by an earlier save back where it was (undo after save).
+
+    It becomes alive when the save adds its node back to the tree.
+    """
     additions.append(block)
     return block
 
@@ -200,7 +203,9 @@ def _plan_resources(project: Project, plans: list[Plan], removals: list[Any],
             if block is None:
                 file = _target_file(project, None, kind)
                 node = new_resource_node(kind, _name(item))
-                block = ResourceBlock(node, kind, item, file=file)
+                # not alive until the save adds it (a failed save must not leave
+                # the registry pointing at a block that is in no file)
+                block = ResourceBlock(node, kind, item, file=file, alive=False)
                 additions.append(block)
             used.add(id(block))
             plan = plan_resource_block(block, _name(item), _values(item))
@@ -226,8 +231,13 @@ def _values(item: Any) -> tuple[str, ...]:
 
 
 def _target_file(project: Project, path: Path | None, kind: str) -> DataFile:
-    """The file a new block goes into: the chosen one, else the first holding ``kind``
-    (resources) or the first NLU file; a new ``data/nlu.yml`` if there is none."""
+    """Choose the file a new block goes into.
+
+    The file the user chose; else, for resources, the first file that already holds
+    that kind; else the main NLU file: among files with intent blocks the one closest
+    to the project root (``data/nlu.yml`` before ``data/more/x.yml``), in load order;
+    a new ``data/nlu.yml`` if the project has no NLU file.
+    """
     nlu_files = [f for f in project.files if f.is_nlu]
     if path is not None:
         for file in nlu_files:
@@ -238,7 +248,8 @@ def _target_file(project: Project, path: Path | None, kind: str) -> DataFile:
             if any(b.kind == kind and b.alive for b in file.resource_blocks):
                 return file
     if nlu_files:
-        return nlu_files[0]
+        with_intents = [f for f in nlu_files if f.intent_blocks] or nlu_files
+        return min(with_intents, key=lambda f: len(f.path.parts))
     new_path = Path(path) if path is not None else project.root / "data" / "nlu.yml"
     tree = CommentedMap()
     tree["version"] = "3.1"
@@ -279,6 +290,7 @@ def _write(file: DataFile) -> Path:
     file.base_dump = after
     file.exists = True
     file.needs_write = False
+    file.lines_stale, file.line_tree = True, None
     return file.path
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import replace
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,22 @@ def validate(project: Project, *, few_examples: int = FEW_EXAMPLES) -> list[Issu
     issues.extend(_check_domain(project, examples))
     issues.extend(_check_missed_annotations(examples))
     issues.extend(_check_regexes(project))
-    return issues
+    return _current_positions(project, issues)
+
+
+def _current_positions(project: Project, issues: list[Issue]) -> list[Issue]:
+    """Point issues at where their example is now (lines move when files are saved)."""
+    locate = getattr(project, "locations", None)  # absent on plain read-only inputs
+    if locate is None:
+        return issues
+    places = locate()
+    result = []
+    for issue in issues:
+        place = places[issue.example_index] if issue.example_index is not None else None
+        if place is not None and (place.path, place.line) != (issue.path, issue.line):
+            issue = replace(issue, path=place.path, line=place.line)
+        result.append(issue)
+    return result
 
 
 def _issue(

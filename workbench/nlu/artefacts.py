@@ -4,8 +4,8 @@ Layout of a model directory::
 
     model.safetensors        DIET weights (safetensors.torch)
     featurizers.safetensors  featurizer arrays (safetensors.numpy; may be empty)
-    metadata.json            versions, pipeline, DietConfig, ModelSpec, featurizer states,
-                             synonyms, labels, training info
+    metadata.json            versions, pipeline, DietConfig, ModelSpec, featurizer
+                             states, synonyms, labels, training info
     checksums.json           sha256 of each of the three files above, verified on load
 
 Nothing is pickled; loading never runs code from the directory.
@@ -34,7 +34,7 @@ _RETRAIN = "Retrain the model with `workbench train`."
 
 
 class ArtefactError(Exception):
-    """A model directory is missing, incomplete, tampered with or from a newer version."""
+    """A model directory is missing, incomplete, tampered with or too new."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def save_model(
         pipeline_config: the ``PipelineConfig`` used (for the record), optional.
         synonyms: an ``EntitySynonymMapper`` or a mapping lower-cased original -> value;
             None disables synonym mapping.
-        training_info: JSON-able extras (seed, epochs run, data fingerprint, metrics...).
+        training_info: JSON-able extras (seed, epochs run, data fingerprint...).
 
     Returns:
         The model directory.
@@ -104,7 +104,10 @@ def save_model(
     checksums_path = directory / CHECKSUMS_FILE
     if checksums_path.exists():  # a half-rewritten directory must not verify
         checksums_path.unlink()
-    state = {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
+    state = {
+        k: v.detach().cpu().clone().contiguous()
+        for k, v in model.state_dict().items()
+    }
     safetensors.torch.save_file(state, str(directory / WEIGHTS_FILE))
     pipeline_state, arrays = pipeline.to_state()
     safetensors.numpy.save_file(
@@ -130,7 +133,8 @@ def save_model(
         "training": dict(training_info or {}),
     }
     _write_json(directory / METADATA_FILE, metadata)
-    _write_json(checksums_path, {name: _sha256(directory / name) for name in _CHECKED_FILES})
+    sums = {name: _sha256(directory / name) for name in _CHECKED_FILES}
+    _write_json(checksums_path, sums)
     return directory
 
 
@@ -143,7 +147,8 @@ def resolve_model_dir(path: str | Path) -> Path:
     if not path.is_dir():
         raise ArtefactError(f"{path}: a model is a directory (with {METADATA_FILE}), "
                             "not a file.")
-    if not (path / CHECKSUMS_FILE).exists() and (path / "model" / CHECKSUMS_FILE).exists():
+    nested = path / "model" / CHECKSUMS_FILE
+    if not (path / CHECKSUMS_FILE).exists() and nested.exists():
         return path / "model"
     return path
 
@@ -158,14 +163,18 @@ def _verify(directory: Path) -> None:
         if not isinstance(checksums, dict):
             raise ValueError("not a mapping")
     except (ValueError, UnicodeDecodeError) as error:
-        raise ArtefactError(f"{checksums_path}: unreadable ({error}). {_RETRAIN}") from None
+        raise ArtefactError(
+            f"{checksums_path}: unreadable ({error}). {_RETRAIN}"
+        ) from None
     for name in _CHECKED_FILES:
         file = directory / name
         if not file.is_file():
             raise ArtefactError(f"{file}: missing from the model directory. {_RETRAIN}")
         if checksums.get(name) != _sha256(file):
-            raise ArtefactError(f"{file}: checksum mismatch — the file was truncated or "
-                                f"modified after saving. {_RETRAIN}")
+            raise ArtefactError(
+                f"{file}: checksum mismatch — the file was truncated or modified "
+                f"after saving. {_RETRAIN}"
+            )
 
 
 def load_artefact(path: str | Path) -> Artefact:
@@ -183,22 +192,26 @@ def load_artefact(path: str | Path) -> Artefact:
     try:
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise ArtefactError(f"{metadata_path}: not valid JSON ({error}). {_RETRAIN}") from None
+        raise ArtefactError(
+            f"{metadata_path}: not valid JSON ({error}). {_RETRAIN}"
+        ) from None
     version = metadata.get("format_version") if isinstance(metadata, dict) else None
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ArtefactError(
-            f"{metadata_path}: model format version {version!r} is not supported by this "
-            f"workbench (reads up to {FORMAT_VERSION}). Update the workbench or "
+            f"{metadata_path}: model format version {version!r} is not supported by "
+            f"this workbench (reads up to {FORMAT_VERSION}). Update the workbench or "
             "retrain the model with `workbench train`."
         )
     try:
-        weights = safetensors.torch.load_file(str(directory / WEIGHTS_FILE), device="cpu")
+        weights_path = str(directory / WEIGHTS_FILE)
+        weights = safetensors.torch.load_file(weights_path, device="cpu")
     except Exception as error:  # safetensors raises several types for corrupt files
         raise ArtefactError(f"{directory / WEIGHTS_FILE}: cannot be read ({error}). "
                             f"{_RETRAIN}") from None
     try:
         arrays = safetensors.numpy.load_file(str(directory / FEATURIZERS_FILE))
     except Exception as error:
-        raise ArtefactError(f"{directory / FEATURIZERS_FILE}: cannot be read ({error}). "
-                            f"{_RETRAIN}") from None
+        raise ArtefactError(
+            f"{directory / FEATURIZERS_FILE}: cannot be read ({error}). {_RETRAIN}"
+        ) from None
     return Artefact(directory, metadata, weights, arrays)

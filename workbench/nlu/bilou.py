@@ -1,4 +1,4 @@
-"""Entity tags: BILOU/IO tagging from spans, BILOU repair, and tags -> entities (§4.11)."""
+"""Entity tags: BILOU/IO tagging from spans, BILOU repair, tags -> entities (§4.11)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def strip_prefix(tag: str) -> str:
 
 
 def tag_names_for(labels: Sequence[str], bilou: bool) -> tuple[str, ...]:
-    """Id -> tag string over sorted labels: O, then B/I/L/U of each (or plain labels)."""
+    """Id -> tag over sorted labels: O, then B/I/L/U of each (or the plain labels)."""
     names = [NO_ENTITY]
     for label in sorted(set(labels)):
         if bilou:
@@ -45,7 +45,9 @@ def tag_names_for(labels: Sequence[str], bilou: bool) -> tuple[str, ...]:
     return tuple(names)
 
 
-def bilou_tags(tokens: Sequence[Token], spans: Sequence[Span]) -> tuple[list[str], list[Span]]:
+def bilou_tags(
+    tokens: Sequence[Token], spans: Sequence[Span]
+) -> tuple[list[str], list[Span]]:
     """BILOU tags per token; spans not on token boundaries stay O and are returned."""
     starts = {t.start: i for i, t in enumerate(tokens)}
     ends = {t.end: i for i, t in enumerate(tokens)}
@@ -94,7 +96,9 @@ def _find_end(start: int, tags: Sequence[str]) -> int:
         return i - 1
 
 
-def _tag_to_use(labels: Sequence[str], confidences: Sequence[float]) -> tuple[str, float]:
+def _tag_to_use(
+    labels: Sequence[str], confidences: Sequence[float]
+) -> tuple[str, float]:
     """Label with the best harmonic mean of (mean confidence, share of tokens)."""
     by_label: dict[str, list[float]] = defaultdict(list)
     for label, confidence in zip(labels, confidences):
@@ -158,8 +162,8 @@ def tags_to_entities(
         tags: tag kind ("entity", "role", "group") -> tag string per token (already
             repaired if BILOU). Kinds without any non-O tag may be left out.
         confidences: tag kind -> confidence per token.
-        split_entities_by_comma: bool, or a mapping entity type -> bool (with an optional
-            ``split_entities_by_comma`` default key).
+        split_entities_by_comma: bool, or a mapping entity type -> bool (with an
+            optional ``split_entities_by_comma`` default key).
         extractor: value of the ``extractor`` field.
 
     Returns:
@@ -177,7 +181,8 @@ def tags_to_entities(
             entity["role"] = role
         if group != NO_ENTITY:
             entity["group"] = group
-        present = {"entity": True, "role": role != NO_ENTITY, "group": group != NO_ENTITY}
+        present = {"entity": True, "role": role != NO_ENTITY,
+                   "group": group != NO_ENTITY}
         for kind in tags:
             if kind in confidences and present.get(kind, False):
                 entity[f"confidence_{kind}"] = float(confidences[kind][i])
@@ -216,7 +221,8 @@ def tags_to_entities(
             for kind in tags:
                 key = f"confidence_{kind}"
                 if kind in confidences and key in entities[-1]:
-                    entities[-1][key] = min(entities[-1][key], float(confidences[kind][i]))
+                    value = float(confidences[kind][i])
+                    entities[-1][key] = min(entities[-1][key], value)
         last_group, last_role = group, role
         last_end = token.end
     for entity in entities:

@@ -90,7 +90,9 @@ def _metrics(targets: list[str], predictions: list[str], exclude: str | None
     return report, weighted, accuracy, float(report["macro avg"]["f1-score"])
 
 
-def _confusion(targets: list[str], predictions: list[str]) -> tuple[list[str], np.ndarray]:
+def _confusion(
+    targets: list[str], predictions: list[str]
+) -> tuple[list[str], np.ndarray]:
     from sklearn.metrics import confusion_matrix
 
     labels = sorted(set(targets) | set(predictions))
@@ -99,7 +101,9 @@ def _confusion(targets: list[str], predictions: list[str]) -> tuple[list[str], n
     return labels, confusion_matrix(targets, predictions, labels=labels)
 
 
-def _add_confused_with(report: dict[str, Any], labels: list[str], matrix: np.ndarray) -> None:
+def _add_confused_with(
+    report: dict[str, Any], labels: list[str], matrix: np.ndarray
+) -> None:
     for i, label in enumerate(labels):
         if not isinstance(report.get(label), dict):
             continue
@@ -109,13 +113,13 @@ def _add_confused_with(report: dict[str, Any], labels: list[str], matrix: np.nda
         report[label]["confused_with"] = {name: count for count, name in row[:2]}
 
 
-# -- entities ------------------------------------------------------------------------------
+# -- entities --------------------------------------------------------------------------
 def _overlap(token: Token, start: int, end: int) -> int:
     return max(0, min(token.end, end) - max(token.start, start))
 
 
 def _token_label(token: Token, entities: Sequence[dict[str, Any]]) -> str:
-    """``entity[.group][.role]`` of the entity overlapping ``token`` most (or no_entity)."""
+    """Label ``entity[.group][.role]`` of the entity overlapping ``token`` most."""
     best, best_overlap = None, 0
     for entity in entities:
         overlap = _overlap(token, entity["start"], entity["end"])
@@ -180,9 +184,11 @@ def evaluate_predictions(
             gold_intents.append(gold)
             pred_intents.append(predicted_name or "")
             if gold != predicted_name:
-                intent_errors.append({"text": example.text, "intent": gold,
-                                      "intent_prediction": {"name": predicted_name or None,
-                                                            "confidence": confidence}})
+                intent_errors.append({
+                    "text": example.text, "intent": gold,
+                    "intent_prediction": {"name": predicted_name or None,
+                                          "confidence": confidence},
+                })
         gold_entities = _gold_entities(example)
         pred_entities = [e.to_rasa() for e in prediction.entities]
         tokens = ([Token(t.text, t.start, t.end) for t in prediction.tokens]
@@ -203,8 +209,12 @@ def evaluate_predictions(
         if gold_keys != pred_keys:
             entity_errors.append({"text": example.text, "entities": gold_entities,
                                   "predicted_entities": pred_entities})
-    intent_report, weighted, accuracy, macro = _metrics(gold_intents, pred_intents, None)
-    labels, matrix = _confusion(gold_intents, pred_intents) if gold_intents else ([], np.zeros((0, 0)))
+    intent_report, weighted, accuracy, macro = _metrics(gold_intents, pred_intents,
+                                                        None)
+    labels: list[str] = []
+    matrix = np.zeros((0, 0), dtype=np.int64)
+    if gold_intents:
+        labels, matrix = _confusion(gold_intents, pred_intents)
     _add_confused_with(intent_report, labels, matrix)
     entity_report, entity_f1, _, _ = _metrics(token_gold, token_pred, NO_ENTITY)
     span = _span_scores(span_tp, span_pred, span_gold)

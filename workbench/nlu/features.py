@@ -18,8 +18,8 @@ class MessageFeatures:
     """Sparse features of one message (column layout: see ``FeaturizedData``)."""
 
     tokens: tuple[Token, ...]
-    sequence: SparseRows  # (n_tokens, sequence_dim)  [regex | lexical | cvf-word | cvf-char]
-    sentence: SparseRows  # (1, sentence_dim)         [regex | cvf-word | cvf-char]
+    sequence: SparseRows  # (n_tokens, sequence_dim) [regex|lexical|cvf-word|cvf-char]
+    sentence: SparseRows  # (1, sentence_dim)        [regex|cvf-word|cvf-char]
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ DEFAULT_PIPELINE: tuple[dict[str, Any], ...] = (
     {"name": "RegexFeaturizer"},
     {"name": "LexicalSyntacticFeaturizer"},
     {"name": "CountVectorsFeaturizer"},
-    {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+    {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1,
+     "max_ngram": 4},
     {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True},
     {"name": "EntitySynonymMapper"},
 )
@@ -77,7 +78,7 @@ class PipelineConfig:
 
     @classmethod
     def from_rasa(cls, config: Mapping[str, Any] | None) -> PipelineConfig:
-        """Parse a Rasa ``config.yml`` mapping (None or no pipeline -> Rasa's default)."""
+        """Parse a Rasa ``config.yml`` mapping (no pipeline -> Rasa's default)."""
         config = config or {}
         if not isinstance(config, Mapping):
             raise PipelineError("config.yml: the file must contain a mapping "
@@ -91,7 +92,8 @@ class PipelineConfig:
             raise PipelineError("config.yml: 'pipeline' must be a list of components, "
                                 "each a mapping with a 'name'")
         warnings: list[str] = []
-        if isinstance(language, str) and language.split("_")[0] in _UNSUPPORTED_LANGUAGES:
+        base_language = language.split("_")[0] if isinstance(language, str) else None
+        if base_language in _UNSUPPORTED_LANGUAGES:
             warnings.append(f"language '{language}': the WhitespaceTokenizer does not "
                             "split this language into words; results will be poor")
         tokenizer: dict[str, Any] | None = None
@@ -100,8 +102,10 @@ class PipelineConfig:
         use_mapper = False
         for number, entry in enumerate(entries, start=1):
             if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-                raise PipelineError(f"config.yml: pipeline entry {number} must be a "
-                                    "mapping with a 'name' (e.g. '- name: DIETClassifier')")
+                raise PipelineError(
+                    f"config.yml: pipeline entry {number} must be a mapping with a "
+                    "'name' (e.g. '- name: DIETClassifier')"
+                )
             name = entry["name"]
             settings = {k: v for k, v in entry.items() if k != "name"}
             where = f"pipeline entry {number} ({name})"
@@ -132,13 +136,16 @@ class PipelineConfig:
                 warnings.extend(check_known_keys(name, settings,
                                                  registry.KNOWN_OPTIONS[name]))
         if diet is None:
-            raise PipelineError("config.yml: the pipeline has no DIETClassifier, so there "
-                                "is nothing to train; add '- name: DIETClassifier'")
+            raise PipelineError(
+                "config.yml: the pipeline has no DIETClassifier, so there is nothing "
+                "to train; add '- name: DIETClassifier'"
+            )
         if tokenizer is None:
             tokenizer = {}
             if not any("WhitespaceTokenizer is used instead" in w for w in warnings):
-                warnings.append("the pipeline has no tokenizer; the WhitespaceTokenizer "
-                                "is used")
+                warnings.append(
+                    "the pipeline has no tokenizer; the WhitespaceTokenizer is used"
+                )
         featurizers = _filter_by_alias(featurizers, diet.get("featurizers"), warnings)
         return cls(tokenizer, tuple(featurizers), diet, use_mapper,
                    language if isinstance(language, str) else None, is_default,
@@ -164,7 +171,9 @@ class PipelineConfig:
 
     def to_json(self) -> dict[str, Any]:
         """A Rasa-style ``pipeline`` list (what was actually used)."""
-        pipeline: list[dict[str, Any]] = [{"name": registry.TOKENIZER, **self.tokenizer}]
+        pipeline: list[dict[str, Any]] = [
+            {"name": registry.TOKENIZER, **self.tokenizer}
+        ]
         pipeline += [{"name": n, **s} for n, s in self.featurizers]
         pipeline.append({"name": registry.CLASSIFIER, **self.diet})
         if self.use_synonym_mapper:
@@ -233,7 +242,9 @@ class FittedPipeline:
         featurizers = []
         for i, fstate in enumerate(state["featurizers"]):
             prefix = f"f{i}."
-            own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+            own = {
+                k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)
+            }
             featurizers.append(registry.featurizer_from_state(fstate, own))
         return cls(WhitespaceTokenizer.from_rasa(state["tokenizer"]), featurizers)
 

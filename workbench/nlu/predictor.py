@@ -59,7 +59,7 @@ class TokenTag:
     text: str
     start: int
     end: int
-    tags: dict[str, str] = field(default_factory=dict)  # kind -> BILOU tag, e.g. "U-city"
+    tags: dict[str, str] = field(default_factory=dict)  # kind -> tag, e.g. "U-city"
     confidences: dict[str, float] = field(default_factory=dict)
 
 
@@ -73,7 +73,7 @@ class Prediction:
         ranking: intents by confidence (``ranking_length`` entries; 0 -> all).
         entities: extracted entities (synonyms applied).
         tokens: tokens with their predicted tags.
-        embedding: float32 ``(embedding_dimension,)`` sentence embedding (empty if none).
+        embedding: float32 ``(embedding_dimension,)`` sentence embedding (or empty).
         truncated: True if the text was longer than the model reads and was cut.
     """
 

@@ -47,9 +47,12 @@ def _threads_for(n_positions: int) -> Iterator[None]:
 
 
 def rank_intents(
-    names: Sequence[str], confidences: np.ndarray, ranking_length: int, renormalize: bool
+    names: Sequence[str],
+    confidences: np.ndarray,
+    ranking_length: int,
+    renormalize: bool,
 ) -> tuple[IntentScore, ...]:
-    """Rasa's ``rank_and_mask``: top ``ranking_length`` (0 = all), optional renormalising."""
+    """Rasa's ``rank_and_mask``: keep the top ``ranking_length`` (0 = all)."""
     order = np.argsort(-confidences, kind="stable")
     if 0 < ranking_length < len(order):
         order = order[:ranking_length]
@@ -76,8 +79,10 @@ class NluModel:
         self.spec = model.spec
         self.intent_names: tuple[str, ...] = tuple(self.spec.intent_names)
 
-    # -- batch prediction ---------------------------------------------------------------
-    def predict_many(self, texts: Iterable[str], batch_size: int = 64) -> list[Prediction]:
+    # -- batch prediction -----------------------------------------------------------
+    def predict_many(
+        self, texts: Iterable[str], batch_size: int = 64
+    ) -> list[Prediction]:
         """Predict several texts (batched through DIET)."""
         texts = list(texts)
         results: list[Prediction | None] = [None] * len(texts)
@@ -89,7 +94,8 @@ class NluModel:
                 continue
             truncated = len(tokens) > self.max_tokens
             tokens = tokens[: self.max_tokens]
-            featurized.append((i, self.pipeline.featurize_tokens(tokens, text), truncated))
+            message = self.pipeline.featurize_tokens(tokens, text)
+            featurized.append((i, message, truncated))
         for start in range(0, len(featurized), batch_size):
             chunk = featurized[start : start + batch_size]
             outputs = self._run([m for _, m, _ in chunk])
@@ -105,9 +111,14 @@ class NluModel:
         with _threads_for(n_positions), torch.inference_mode():
             pred = self.model.predict(batch)
         per_message: list[dict[str, Any]] = []
-        conf = pred.intent_confidences.float().numpy() if pred.intent_confidences is not None else None
-        emb = pred.sentence_embeddings.float().numpy() if pred.sentence_embeddings is not None else None
-        tags = {k: (ids.numpy(), c.float().numpy()) for k, (ids, c) in pred.tags.items()}
+        conf = emb = None
+        if pred.intent_confidences is not None:
+            conf = pred.intent_confidences.float().numpy()  # (B, L)
+        if pred.sentence_embeddings is not None:
+            emb = pred.sentence_embeddings.float().numpy()  # (B, E)
+        tags = {  # kind -> ((B, P) ids, (B, P) confidences)
+            k: (ids.numpy(), c.float().numpy()) for k, (ids, c) in pred.tags.items()
+        }
         for b, message in enumerate(messages):
             n = len(message.tokens)
             per_message.append({
@@ -142,23 +153,23 @@ class NluModel:
         surfaces = [e["value"] for e in entities]
         if self.synonyms is not None:
             self.synonyms.process(entities)
-        token_tags = tuple(
-            TokenTag(t.text, t.start, t.end,
-                     {k: v[i] for k, v in tag_strings.items() if v[i] != NO_ENTITY},
-                     {k: tag_conf[k][i] for k, v in tag_strings.items() if v[i] != NO_ENTITY})
-            for i, t in enumerate(message.tokens)
-        )
+        token_tags = []
+        for i, t in enumerate(message.tokens):
+            kinds = [k for k, v in tag_strings.items() if v[i] != NO_ENTITY]
+            token_tags.append(TokenTag(t.text, t.start, t.end,
+                                       {k: tag_strings[k][i] for k in kinds},
+                                       {k: tag_conf[k][i] for k in kinds}))
         return Prediction(
             text=text,
             intent=ranking[0] if ranking else None,
             ranking=ranking,
             entities=tuple(_entity(e, s) for e, s in zip(entities, surfaces)),
-            tokens=token_tags,
+            tokens=tuple(token_tags),
             embedding=np.asarray(out["embedding"], dtype=np.float32),
             truncated=truncated,
         )
 
-    # -- public API ---------------------------------------------------------------------
+    # -- public API -----------------------------------------------------------------
     def predict(self, text: str) -> Prediction:
         """Predict one text."""
         return self.predict_many([text])[0]
@@ -181,8 +192,11 @@ class NluModel:
 def _entity(entity: Mapping[str, Any], surface: str) -> EntityPrediction:
     return EntityPrediction(
         entity=entity["entity"], start=int(entity["start"]), end=int(entity["end"]),
-        value=str(entity["value"]), confidence=float(entity.get("confidence_entity", 0.0)),
-        text=surface, role=entity.get("role"), role_confidence=entity.get("confidence_role"),
+        value=str(entity["value"]),
+        confidence=float(entity.get("confidence_entity", 0.0)),
+        text=surface,
+        role=entity.get("role"),
+        role_confidence=entity.get("confidence_role"),
         group=entity.get("group"), group_confidence=entity.get("confidence_group"),
         processors=tuple(entity.get("processors", ())),
         extractor=str(entity.get("extractor", "DIETClassifier")),
@@ -203,7 +217,7 @@ def load_model(path: str | Path) -> NluModel:
 
     Raises:
         ArtefactError: the directory is missing, incomplete, tampered with, or its
-            contents do not fit together (the message names the file and says to retrain).
+            contents do not fit together (the message names the file; retrain).
     """
     from workbench.nlu.diet.builder import build_model
     from workbench.nlu.diet.config import DietConfig
@@ -215,13 +229,15 @@ def load_model(path: str | Path) -> NluModel:
     try:
         config = DietConfig.from_rasa(meta["diet_config"])
         spec = ModelSpec.from_dict(meta["model_spec"])
-        pipeline = FittedPipeline.from_state(meta["pipeline"], artefact.featurizer_arrays)
+        arrays = artefact.featurizer_arrays
+        pipeline = FittedPipeline.from_state(meta["pipeline"], arrays)
         synonyms = (EntitySynonymMapper.from_state(meta["synonyms"])
                     if meta.get("synonyms") is not None else None)
     except (KeyError, TypeError, ValueError) as error:
         raise ArtefactError(f"{where}: incomplete or inconsistent ({error!r}). Retrain "
                             "the model with `workbench train`.") from None
-    if (pipeline.sequence_dim, pipeline.sentence_dim) != (spec.sequence_dim, spec.sentence_dim):
+    dims = (pipeline.sequence_dim, pipeline.sentence_dim)
+    if dims != (spec.sequence_dim, spec.sentence_dim):
         raise ArtefactError(f"{where}: featurizer sizes do not match the model's input "
                             "sizes. Retrain the model with `workbench train`.")
     # Building runs many small init ops (masks, Glorot): one thread is ~10x faster.

@@ -33,10 +33,13 @@ class SparseRows:
     def empty(cls, n_rows: int, n_cols: int) -> SparseRows:
         """An all-zero matrix of the given shape."""
         zero_i = np.zeros(0, dtype=np.int64)
-        return cls((n_rows, n_cols), zero_i, zero_i.copy(), np.zeros(0, dtype=np.float32))
+        zero_f = np.zeros(0, dtype=np.float32)
+        return cls((n_rows, n_cols), zero_i, zero_i.copy(), zero_f)
 
     @classmethod
-    def from_row_dicts(cls, row_dicts: Sequence[dict[int, float]], n_cols: int) -> SparseRows:
+    def from_row_dicts(
+        cls, row_dicts: Sequence[dict[int, float]], n_cols: int
+    ) -> SparseRows:
         """Build from one ``{column: value}`` dict per row (columns sorted per row)."""
         rows: list[int] = []
         cols: list[int] = []
@@ -91,7 +94,9 @@ def hstack(parts: Iterable[SparseRows], n_rows: int) -> SparseRows:
     offset = 0
     for part in parts:
         if part.shape[0] != n_rows:
-            raise ValueError(f"hstack: part has {part.shape[0]} rows, expected {n_rows}")
+            raise ValueError(
+                f"hstack: part has {part.shape[0]} rows, expected {n_rows}"
+            )
         rows.append(part.rows)
         cols.append(part.cols + offset)
         vals.append(part.vals)

@@ -8,8 +8,8 @@ Devanagari vowel signs, connector punctuation, ZWJ/ZWNJ) to every ``\\w`` / ``\\
 
 Deviation, on purpose: Rasa's emoji class contains the range U+24C2-U+1F251, which also
 covers CJK and Hangul, so a token written only in those scripts silently disappears. We
-use a narrower emoji class (pictographs, dingbats, flags, skin tones, variation selector,
-ZWJ/ZWNJ) so such tokens are kept.
+use a narrower emoji class (pictographs, dingbats, flags, skin tones, variation
+selector, ZWJ/ZWNJ) so such tokens are kept.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _ranges_to_class(code_points: list[int]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _extra_word_chars() -> str:
-    """Character-class body of code points that are \\w in ``regex`` but not in ``re``."""
+    """Character-class body of code points that are \\w in ``regex``, not in ``re``."""
     extra = list(_JOIN_CONTROLS)
     for low, high in _SCAN_RANGES:
         for cp in range(low, min(high, sys.maxunicode + 1)):
@@ -78,9 +78,9 @@ def _split_pattern() -> re.Pattern[str]:
     return re.compile(
         # a non-word run (not #@&) followed by whitespace or end: trailing punctuation
         f"[^{word}#@&]+(?=\\s|$)|"
-        # whitespace/start + non-word run, not followed by a digit or space: leading punct.
+        # whitespace/start + non-word run, not followed by digit/space: leading punct.
         f"(\\s|^)[^{word}#@&]+(?=[^0-9\\s])|"
-        # between two non-digit non-space chars: odd symbols, but not URL/number characters
+        # between two non-digit non-space chars: odd symbols, not URL/number characters
         f"(?<=[^0-9\\s])[^{word}._~:/?#\\[\\]()@!$&*+,;=-]+(?=[^0-9\\s])"
     )
 
@@ -113,7 +113,7 @@ class WhitespaceTokenizer:
 
     @classmethod
     def from_rasa(cls, settings: Mapping[str, Any]) -> WhitespaceTokenizer:
-        """Build from a Rasa component mapping (unknown keys are ignored by the caller)."""
+        """Build from a Rasa component mapping (unknown keys are ignored)."""
         pattern = settings.get("token_pattern")
         if pattern is not None:
             try:
@@ -125,7 +125,9 @@ class WhitespaceTokenizer:
                 ) from None
         return cls(
             token_pattern=pattern,
-            intent_tokenization_flag=bool(settings.get("intent_tokenization_flag", False)),
+            intent_tokenization_flag=bool(
+                settings.get("intent_tokenization_flag", False)
+            ),
             intent_split_symbol=str(settings.get("intent_split_symbol", "_")),
         )
 

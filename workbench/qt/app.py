@@ -1,4 +1,4 @@
-"""Start the desktop app: ``python -m workbench [PROJECT]`` / ``workbench app [PROJECT]``."""
+"""Start the desktop app: ``python -m workbench`` / ``workbench app [PROJECT]``."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run_app(project: str | Path | None = None, settings_path: str | Path | None = None) -> int:
+def run_app(
+    project: str | Path | None = None, settings_path: str | Path | None = None
+) -> int:
     """Show the main window (opening ``project``) and run the event loop.
 
     Args:
@@ -59,7 +61,9 @@ def run_app(project: str | Path | None = None, settings_path: str | Path | None 
     if target.exists():
         window.open_project(target)
     else:
-        window.prompter.inform("Cannot open project", f"{target}: no such file or folder.")
+        window.prompter.inform(
+            "Cannot open project", f"{target}: no such file or folder."
+        )
     return int(app.exec())
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from workbench.qt.views.examples_view import ExamplesView
     from workbench.qt.views.intent_panel import IntentPanel
 
-# Deleting more examples than this at once asks first (it is undoable, but easy to miss).
+# Deleting more examples than this asks first (undoable, but easy to miss).
 CONFIRM_DELETE_OVER = 10
 
 
@@ -36,7 +36,7 @@ class EditHandlers:
         project = self.session.project
         return list(project.intents) if project is not None else []
 
-    # -- intents -----------------------------------------------------------------------
+    # -- intents ----------------------------------------------------------------------
     def add_intent(self) -> bool:
         """Ask for a name and create the intent."""
         name = self.prompter.get_text("Add intent", "Name of the new intent:")
@@ -82,13 +82,14 @@ class EditHandlers:
         count = self.intents.model.count(name)
         answer = self.prompter.choose(
             "Delete intent",
-            f"Delete the intent “{name}” and its {count} example(s)? You can undo this.",
+            f"Delete the intent “{name}” and its {count} example(s)? "
+            "You can undo this.",
             ("Delete", "Cancel"),
             "Cancel",
         )
         return answer == "Delete" and self.session.delete_intent(name)
 
-    # -- examples ----------------------------------------------------------------------
+    # -- examples ---------------------------------------------------------------------
     def new_example(self, markup: str | None = None) -> bool:
         """Add an example (markup allowed) to the current intent."""
         intent = self.intents.current_intent()
@@ -97,12 +98,15 @@ class EditHandlers:
             intent = current.intent if current is not None else None
         if intent is None:
             names = self._intent_names()
-            intent = self.prompter.get_item("New example", "Intent:", names) if names else None
+            intent = self.prompter.get_item(
+                "New example", "Intent:", names
+            ) if names else None
         if not intent:
             return False
         if markup is None:
             markup = self.prompter.get_text(
-                "New example", f"Text of the new “{intent}” example ([words](entity) allowed):"
+                "New example",
+                f"Text of the new “{intent}” example ([words](entity) allowed):",
             )
         if not markup or not markup.strip():
             return False
@@ -132,7 +136,9 @@ class EditHandlers:
             return False
         if target is None:
             target = self.prompter.get_item(
-                "Move examples", f"Move {len(rows)} example(s) to intent:", self._intent_names()
+                "Move examples",
+                f"Move {len(rows)} example(s) to intent:",
+                self._intent_names(),
             )
         return bool(target) and self.session.move_examples(rows, target.strip())
 

@@ -29,7 +29,9 @@ class CoreCommand(Protocol):
 class CoreUndoCommand(QUndoCommand):
     """A ``QUndoCommand`` that applies a core command to a project."""
 
-    def __init__(self, project: Any, command: CoreCommand, *, already_done: bool) -> None:
+    def __init__(
+        self, project: Any, command: CoreCommand, *, already_done: bool
+    ) -> None:
         super().__init__(str(getattr(command, "text", type(command).__name__)))
         self.project = project
         self.command = command
@@ -87,7 +89,7 @@ class ProjectHistory(QObject):
         return True
 
     def push_many(self, text: str, commands: list[CoreCommand]) -> bool:
-        """Run several commands as one undo step (a macro); stop at the first refusal."""
+        """Run commands as one undo step (a macro); stop at the first refusal."""
         if not commands:
             return False
         self.stack.beginMacro(text)

@@ -1,4 +1,4 @@
-"""MainWindow: intents on the left, examples and resource editors in tabs, problems below.
+"""MainWindow: intents left, examples and resource editors in tabs, problems below.
 
 The window wires the pieces together; the pieces own their behaviour: ``ProjectSession``
 (project + undo history), ``ProjectGuard`` (recovery file, file watcher), the views, and
@@ -11,20 +11,28 @@ import gc
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QTabWidget,
+    QWidget,
+)
 
 from workbench.core.issues import Issue
-from workbench.core.project import ProjectLoadError
+from workbench.core.project import Project, ProjectLoadError
 from workbench.qt.actions import ACTION_SPECS, create_actions
 from workbench.qt.dialogs.prompter import DialogPrompter, Prompter
 from workbench.qt.dialogs.shortcuts_dialog import ShortcutsDialog
 from workbench.qt.edit_handlers import EditHandlers
+from workbench.qt.window_actions import WindowActions
 from workbench.qt.models.example_table_model import ExampleTableModel
 from workbench.qt.models.intent_list_model import IntentTableModel
 from workbench.qt.palette import EntityPalette
 from workbench.qt.project_guard import ProjectGuard
-from workbench.qt.recovery import apply_recovery, differs, read_recovery
+from workbench.qt.project_prompts import ProjectPrompts
 from workbench.qt.session import ProjectSession
 from workbench.qt.settings import SettingsStore
 from workbench.qt.views.examples_view import ExamplesView
@@ -32,7 +40,12 @@ from workbench.qt.views.intent_panel import IntentPanel
 from workbench.qt.views.problems_panel import ProblemsPanel
 from workbench.qt.views.tester_view import TesterView
 from workbench.qt.views.train_view import TrainView
-from workbench.qt.views.resource_editor_view import LOOKUPS, REGEXES, SYNONYMS, ResourceEditorView
+from workbench.qt.views.resource_editor_view import (
+    LOOKUPS,
+    REGEXES,
+    SYNONYMS,
+    ResourceEditorView,
+)
 from workbench.qt.workers.validation_worker import ValidationWorker, run_validation
 
 SAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "sample_projects" / "pizza"
@@ -47,7 +60,11 @@ class MainWindow(QMainWindow):
         prompter: how to ask the user; ``None`` uses modal dialogs.
     """
 
-    def __init__(self, settings_store: SettingsStore | None = None, prompter: Prompter | None = None) -> None:
+    def __init__(
+        self,
+        settings_store: SettingsStore | None = None,
+        prompter: Prompter | None = None,
+    ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
         self.settings_store = settings_store or SettingsStore()
@@ -59,8 +76,11 @@ class MainWindow(QMainWindow):
         self.actions = create_actions(self)
         self.intent_model = IntentTableModel(self)
         self._build_views()
-        self.handlers = EditHandlers(self.session, self.prompter, self.intent_panel, self.examples_view)
+        self.handlers = EditHandlers(
+            self.session, self.prompter, self.intent_panel, self.examples_view
+        )
         self._build_menus()
+        self.prompts = ProjectPrompts(self)
         self._connect()
         self._validation_timer = QTimer(self)
         self._validation_timer.setSingleShot(True)
@@ -78,17 +98,20 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
 
-    # -- construction --------------------------------------------------------------------
+    # -- construction -----------------------------------------------------------------
     def _build_views(self) -> None:
         a = self.actions
         self.intent_panel = IntentPanel(self.intent_model,
-            [a["add_intent"], a["rename_intent"], a["merge_intents"], a["delete_intent"]], self)  # fmt: skip
+            [a["add_intent"], a["rename_intent"], a["merge_intents"],
+             a["delete_intent"]], self)  # fmt: skip
         self.examples_view = ExamplesView(self.session, self.palette_, self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.examples_view, "Examples")
-        self.resource_views = [ResourceEditorView(self.session, kind, self.prompter, self)
-                               for kind in (SYNONYMS, REGEXES, LOOKUPS)]  # fmt: skip
+        self.resource_views = [
+            ResourceEditorView(self.session, kind, self.prompter, self)
+            for kind in (SYNONYMS, REGEXES, LOOKUPS)
+        ]
         for view in self.resource_views:
             self.tabs.addTab(view, view.kind.title)
         self.train_view = TrainView(self.session, self)
@@ -96,18 +119,24 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.train_view, "Train")
         self.tabs.addTab(self.tester_view, "Test")
         self.setCentralWidget(self.tabs)
-        self.intent_dock = self._dock("Intents", self.intent_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.intent_dock = self._dock(
+            "Intents", self.intent_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
         self.problems_panel = ProblemsPanel(self)
-        self.problems_dock = self._dock("Problems", self.problems_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.problems_dock = self._dock(
+            "Problems", self.problems_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.status_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.status_label)
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{title.lower()}Dock")
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)  # fmt: skip
+        features = QDockWidget.DockWidgetFeature
+        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock
 
@@ -131,37 +160,15 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
 
     def _connect(self) -> None:
-        a, h = self.actions, None
-        handlers = {
-            "open": self.choose_project_folder, "open_file": self.choose_project_file,
-            "open_sample": lambda: self.open_project(SAMPLE_PROJECT), "save": self.save,
-            "reload": self.reload, "quit": self.close, "find": self._focus_filter,
-            "add_intent": lambda: self.handlers.add_intent(),
-            "rename_intent": lambda: self.handlers.rename_intent(),
-            "merge_intents": lambda: self.handlers.merge_intents(),
-            "delete_intent": lambda: self.handlers.delete_intent(),
-            "new_example": lambda: self.handlers.new_example(),
-            "move_examples": lambda: self.handlers.move_examples(),
-            "delete_examples": lambda: self.handlers.delete_examples(),
-            "next_example": self.examples_view.go_next,
-            "previous_example": self.examples_view.go_previous,
-            "annotate_everywhere": self._annotate_everywhere,
-            "toggle_markup": self._toggle_markup,
-            "focus_intents": lambda: self.intent_panel.view.setFocus(),
-            "focus_examples": lambda: self.examples_view.table.setFocus(),
-            "focus_editor": self._focus_editor,
-            "next_problem": self._next_problem, "shortcuts": self.show_shortcuts,
-            "train": self._train, "stop_training": self.train_view.worker.request_stop,
-            "test_message": self._show_tester,
-        }  # fmt: skip
-        del h
-        for name, slot in handlers.items():
-            a[name].triggered.connect(lambda _checked=False, s=slot: s())
+        a = self.actions
+        WindowActions(self).connect(a)
         # Delete must not steal Backspace/Delete from text boxes and the span editor.
         a["delete_examples"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.examples_view.table.addAction(a["delete_examples"])
         self.session.dirty_changed.connect(self._on_session_dirty_changed)
-        self.session.refused.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.session.refused.connect(
+            lambda message: self.statusBar().showMessage(message, 8000)
+        )
         self.session.history.edited.connect(self._on_history_edited)
         self.session.history.stack.canUndoChanged.connect(a["undo"].setEnabled)
         self.session.history.stack.canRedoChanged.connect(a["redo"].setEnabled)
@@ -170,11 +177,10 @@ class MainWindow(QMainWindow):
         self.examples_view.selection_changed.connect(self._update_actions)
         self.problems_panel.jump_requested.connect(self.jump_to_issue)
         self.problems_panel.fix_requested.connect(self.session.apply_fix)
-        self.guard.files_changed_on_disk.connect(self._on_files_changed_on_disk)
+        self.guard.files_changed_on_disk.connect(self.prompts.on_files_changed_on_disk)
         self.train_view.model_trained.connect(self.tester_view.set_model)
-        self.tester_view.add_requested.connect(self._add_tested_message)
 
-    # -- opening -------------------------------------------------------------------------
+    # -- opening ----------------------------------------------------------------------
     def choose_project_folder(self) -> None:
         """Ask for a project folder and open it."""
         folder = QFileDialog.getExistingDirectory(self, "Open Rasa project folder")
@@ -183,7 +189,9 @@ class MainWindow(QMainWindow):
 
     def choose_project_file(self) -> None:
         """Ask for one NLU YAML file and open it."""
-        name, _ = QFileDialog.getOpenFileName(self, "Open NLU file", "", "YAML (*.yml *.yaml)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open NLU file", "", "YAML (*.yml *.yaml)"
+        )
         if name:
             self.open_project(Path(name))
 
@@ -196,12 +204,28 @@ class MainWindow(QMainWindow):
         # so pause it while loading and freeze what was loaded (gc.freeze docs).
         gc.disable()
         try:
+            project = self._load_and_show(path)
+        finally:
+            gc.enable()
+        if project is None:
+            return False
+        gc.freeze()
+        if check_recovery:
+            self.prompts.offer_recovery()
+        self.problems_panel.set_issues(list(project.load_issues))
+        self.request_validation()  # in the background: big projects open at once
+        self._update_title()
+        self._update_actions()
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def _load_and_show(self, path: str | Path) -> Project | None:
+        """Load ``path`` and point every view at it (``None`` if it cannot be read)."""
+        try:
             project = self.session.open(path)
         except ProjectLoadError as error:
             self.prompter.inform("Cannot open project", str(error))
-            return False
-        finally:
-            gc.enable()
+            return None
         model = ExampleTableModel(project.examples, self)
         self.palette_.prime(self.session.entity_types())
         self.examples_view.set_table_model(model)
@@ -212,39 +236,11 @@ class MainWindow(QMainWindow):
         self.guard.watch(self.session.data_paths())
         self.preferences = self.settings_store.add_recent(path)
         self._fill_recent_menu()
-        if check_recovery:
-            self._offer_recovery()
-        gc.freeze()
-        self.problems_panel.set_issues(list(project.load_issues))
-        self.request_validation()  # in the background: big projects open at once
-        self._update_title()
-        self._update_actions()
-        self.statusBar().showMessage(f"Opened {path}", 5000)
-        return True
+        return project
 
-    def _offer_recovery(self) -> None:
-        path = self.guard.recovery_file()
-        content = read_recovery(path) if path is not None and path.exists() else None
-        project = self.session.project
-        if content is None or project is None or not differs(project, content):
-            self.guard.discard_recovery()
-            return
-        answer = self.prompter.choose(
-            "Restore unsaved work?",
-            "The last session with this project ended without saving. Restore the "
-            "edits it made? (Discard deletes them.)",
-            ("Restore", "Discard"), "Restore",
-        )  # fmt: skip
-        if answer == "Restore":
-            apply_recovery(project, content)
-            self.session.mark_restored()
-            self.intent_model.refresh(project)
-            for view in self.resource_views:
-                view.refresh()
-            if self.examples_view.editor is not None:
-                self.examples_view.editor.refresh()
-        else:
-            self.guard.discard_recovery()
+    def open_sample(self) -> bool:
+        """Open the bundled sample project."""
+        return self.open_project(SAMPLE_PROJECT)
 
     def reload(self) -> bool:
         """Reload the project from disk, dropping edits (asks first if any)."""
@@ -253,19 +249,19 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard("Reload from disk"):
             return False
         self.guard.discard_recovery()
-        self.session.history.stack.setClean()
-        self.session._restored = False  # noqa: SLF001 - the edits are being dropped
-        self.session._update_dirty()  # noqa: SLF001
+        self.session.forget_edits()
         return self.open_project(self.session.path, check_recovery=False)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in self.preferences.recent_projects:
             action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_project(Path(p)))
+            action.triggered.connect(
+                lambda _checked=False, p=path: self.open_project(Path(p))
+            )
         self.recent_menu.setEnabled(bool(self.preferences.recent_projects))
 
-    # -- saving and closing ------------------------------------------------------------
+    # -- saving and closing -----------------------------------------------------------
     def save(self) -> bool:
         """Write the changed files (Ctrl+S)."""
         if self.session.project is None:
@@ -273,8 +269,11 @@ class MainWindow(QMainWindow):
         self.examples_view.editor.commit_draft() if self.examples_view.editor else None
         try:
             written = self.session.save()
-        except Exception as error:  # noqa: BLE001 - SaveError/OSError: tell the user, keep edits
-            self.prompter.inform("Save failed", f"Nothing was lost, but the files were not saved:\n{error}")
+        except Exception as error:  # noqa: BLE001 - SaveError/OSError: tell, keep edits
+            self.prompter.inform(
+                "Save failed",
+                f"Nothing was lost, but the files were not saved:\n{error}",
+            )
             return False
         self.guard.remember_saved(written)
         self.guard.discard_recovery()
@@ -326,7 +325,7 @@ class MainWindow(QMainWindow):
         self._closing_confirmed = True
         self.close()
 
-    # -- reacting ------------------------------------------------------------------------
+    # -- reacting ---------------------------------------------------------------------
     def _on_history_edited(self) -> None:
         project = self.session.project
         if project is not None:
@@ -361,29 +360,7 @@ class MainWindow(QMainWindow):
         self.actions["undo"].setEnabled(self.session.history.stack.canUndo())
         self.actions["redo"].setEnabled(self.session.history.stack.canRedo())
 
-    def _on_files_changed_on_disk(self, paths: list[Path]) -> None:
-        names = ", ".join(p.name for p in paths)
-        self.guard.paused = True
-        try:
-            answer = self.prompter.choose(
-                "Files changed on disk",
-                f"{names} changed outside the workbench. Reload the project from disk "
-                "(your unsaved edits are dropped) or keep the version shown here?",
-                ("Reload", "Keep mine"), "Keep mine" if self.session.dirty else "Reload",
-            )  # fmt: skip
-        finally:
-            self.guard.paused = False
-        if answer == "Reload" and self.session.path is not None:
-            self.session.history.stack.setClean()
-            self.session._restored = False  # noqa: SLF001
-            self.session._update_dirty()  # noqa: SLF001
-            self.guard.discard_recovery()
-            self.open_project(self.session.path, check_recovery=False)
-        else:
-            self.guard.remember_saved(paths)  # ask again only on the next change
-            self.session.mark_restored()  # what is shown now differs from the disk
-
-    # -- validation ------------------------------------------------------------------------
+    # -- validation -------------------------------------------------------------------
     def request_validation(self) -> None:
         """Validate in the background; the problems panel updates when it is done."""
         self._validation_timer.stop()
@@ -402,59 +379,20 @@ class MainWindow(QMainWindow):
 
     def _show_issues(self, issues: list[Issue]) -> None:
         self.problems_panel.set_issues(issues)
-        self.problems_dock.setWindowTitle(f"Problems ({len(issues)})" if issues else "Problems")
+        self.problems_dock.setWindowTitle(
+            f"Problems ({len(issues)})" if issues else "Problems"
+        )
 
     def jump_to_issue(self, issue: Issue) -> None:
         """Show the example an issue is about."""
-        if issue.example_index is not None and self.examples_view.select_example(issue.example_index):
+        if issue.example_index is not None and self.examples_view.select_example(
+            issue.example_index
+        ):
             self.tabs.setCurrentWidget(self.examples_view)
             if self.examples_view.editor is not None:
                 self.examples_view.editor.span_editor.setFocus()
         elif issue.path is not None:
             self.statusBar().showMessage(issue.format(), 10000)
-
-    def _next_problem(self) -> None:
-        issue = self.problems_panel.select_next()
-        if issue is not None:
-            self.jump_to_issue(issue)
-
-    # -- small actions ---------------------------------------------------------------------
-    def _focus_filter(self) -> None:
-        self.tabs.setCurrentWidget(self.examples_view)
-        self.examples_view.filter_edit.setFocus()
-        self.examples_view.filter_edit.selectAll()
-
-    def _focus_editor(self) -> None:
-        if self.examples_view.editor is not None:
-            self.tabs.setCurrentWidget(self.examples_view)
-            self.examples_view.editor.span_editor.setFocus()
-
-    def _toggle_markup(self) -> None:
-        if self.examples_view.editor is not None:
-            self.examples_view.editor.markup_button.toggle()
-
-    def _annotate_everywhere(self) -> None:
-        editor = self.examples_view.editor
-        if editor is not None and not editor.everywhere_bar.accept():
-            self.statusBar().showMessage("Annotate a span first: then Ctrl+E labels it everywhere.", 5000)
-
-    def _train(self) -> None:
-        self.tabs.setCurrentWidget(self.train_view)
-        self.train_view.start_training()
-
-    def _show_tester(self) -> None:
-        self.tabs.setCurrentWidget(self.tester_view)
-        self.tester_view.input.setFocus()
-
-    def _add_tested_message(self, text: str, intent: str) -> None:
-        project = self.session.project
-        if project is None or intent not in project.intents:
-            self.statusBar().showMessage(
-                f"“{intent}” is not an intent of this project (a retrieval intent's base?): "
-                "use New example (Ctrl+N) to choose one.", 8000)  # fmt: skip
-            return
-        if self.handlers.new_example_as(text, intent):
-            self.statusBar().showMessage(f"Added “{text}” to {intent}", 5000)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         """Show the keyboard shortcut list (F1)."""
@@ -462,8 +400,3 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
-
-
-def shortcut_of(window: MainWindow, name: str) -> str:
-    """Return the portable text of an action's shortcut (for tests and docs)."""
-    return window.actions[name].shortcut().toString(QKeySequence.SequenceFormat.PortableText)

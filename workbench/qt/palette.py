@@ -1,4 +1,4 @@
-"""Colours for entity types: distinct for the first dozen types, stable within a session."""
+"""Colours for entity types: distinct for the first dozen, stable in a session."""
 
 from __future__ import annotations
 

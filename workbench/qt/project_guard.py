@@ -12,9 +12,22 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtCore import (
+    QFileSystemWatcher,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 
-from workbench.qt.recovery import discard_recovery, recovery_path, write_recovery
+from workbench.qt.recovery import (
+    RecoveredContent,
+    capture,
+    discard_recovery,
+    recovery_path,
+    write_content,
+)
 
 if TYPE_CHECKING:
     from workbench.qt.session import ProjectSession
@@ -43,7 +56,10 @@ class ProjectGuard(QObject):
         self.watcher.fileChanged.connect(self._on_watcher_file_changed)
         self._edit_timer = QTimer(self)
         self._edit_timer.setSingleShot(True)
-        self._edit_timer.timeout.connect(self.write_recovery_now)
+        self._edit_timer.timeout.connect(self.write_recovery_later)
+        self._pool = QThreadPool()  # one writer thread: writes happen in order
+        self._pool.setMaxThreadCount(1)
+        _POOLS.append(self._pool)
         self._periodic_timer = QTimer(self)
         self._periodic_timer.timeout.connect(self._on_periodic_timer_timeout)
         self._periodic_timer.start(max(1, autosave_seconds) * 1000)
@@ -53,43 +69,56 @@ class ProjectGuard(QObject):
         session.history.edited.connect(self._on_history_edited)
         self.paused = False  # while a "file changed" question is open
 
-    # -- recovery ----------------------------------------------------------------------
+    # -- recovery ---------------------------------------------------------------------
     def recovery_file(self) -> Path | None:
         """Where the current project's recovery file goes."""
         project = self._session.project
-        return recovery_path(project, self._session.path) if project is not None else None
+        return recovery_path(
+            project, self._session.path
+        ) if project is not None else None
 
     def _on_history_edited(self) -> None:
         self._edit_timer.start(EDIT_DEBOUNCE_MS)
 
     def _on_periodic_timer_timeout(self) -> None:
         if self._session.dirty:
-            self.write_recovery_now()
+            self.write_recovery_later()
 
-    def write_recovery_now(self) -> Path | None:
-        """Write (or, with no unsaved edits, delete) the recovery file now."""
+    def write_recovery_later(self) -> None:
+        """Capture the project now and write the recovery file on the writer thread.
+
+        Serialising 50,000 examples takes about half a second: too long for the GUI
+        thread after every pause in editing.
+        """
         self._edit_timer.stop()
         path = self.recovery_file()
         if path is None or self._session.project is None:
-            return None
+            return
         if not self._session.dirty:
+            self._pool.waitForDone()
             discard_recovery(path)
+            return
+        self._pool.start(_WriteTask(capture(self._session.project), path))
+
+    def write_recovery_now(self) -> Path | None:
+        """Write (or, with no unsaved edits, delete) the recovery file, and wait."""
+        self.write_recovery_later()
+        self._pool.waitForDone()
+        path = self.recovery_file()
+        if path is None or not path.exists():
             return None
-        try:
-            write_recovery(self._session.project, path)
-        except OSError:
-            return None  # read-only folder: recovery is best effort
         self.recovery_written.emit(str(path))
         return path
 
     def discard_recovery(self) -> None:
         """Delete the recovery file (after a save, or when the user discards edits)."""
         self._edit_timer.stop()
+        self._pool.waitForDone()  # a pending write must not recreate it
         path = self.recovery_file()
         if path is not None:
             discard_recovery(path)
 
-    # -- watching ----------------------------------------------------------------------
+    # -- watching ---------------------------------------------------------------------
     def watch(self, paths: list[Path]) -> None:
         """Watch ``paths`` (replacing what was watched) and remember their content."""
         watched = self.watcher.files()
@@ -116,7 +145,7 @@ class ProjectGuard(QObject):
         changed = []
         for path in sorted(self._pending):
             if path.exists() and str(path) not in self.watcher.files():
-                self.watcher.addPath(str(path))  # replaced by rename: watch the new file
+                self.watcher.addPath(str(path))  # replaced by a rename: watch anew
             if _digest(path) != self._digests.get(path):
                 changed.append(path)
         self._pending.clear()
@@ -125,12 +154,30 @@ class ProjectGuard(QObject):
 
     def check_now(self) -> list[Path]:
         """Return watched files whose content differs from what we know (no signal)."""
-        return [path for path, digest in self._digests.items() if _digest(path) != digest]
+        return [
+            path for path, digest in self._digests.items() if _digest(path) != digest
+        ]
 
     def stop(self) -> None:
-        """Stop all timers (before the window closes)."""
+        """Stop all timers and finish pending writes (before the window closes)."""
         for timer in (self._edit_timer, self._periodic_timer, self._settle_timer):
             timer.stop()
+        self._pool.waitForDone()
+
+
+class _WriteTask(QRunnable):
+    def __init__(self, content: RecoveredContent, path: Path) -> None:
+        super().__init__()
+        self._content, self._path = content, path
+
+    def run(self) -> None:
+        try:
+            write_content(self._content, self._path)
+        except OSError:
+            pass  # read-only folder: recovery is best effort
+
+
+_POOLS: list[QThreadPool] = []  # outlive their window until the process exits
 
 
 def _digest(path: Path) -> str | None:

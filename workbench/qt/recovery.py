@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.core.examples import EntitySpan, Example, LookupTable, RegexPattern, Synonym
+from workbench.core.examples import (
+    EntitySpan,
+    Example,
+    LookupTable,
+    RegexPattern,
+    Synonym,
+)
 from workbench.core.project import Project
 
 FORMAT_VERSION = 1
@@ -50,13 +56,22 @@ def recovery_path(project: Project, opened: Path | None = None) -> Path:
     return folder / "recovery.json"
 
 
-def write_recovery(project: Project, path: Path) -> None:
-    """Write the project's current content to ``path`` atomically."""
+def capture(project: Project) -> RecoveredContent:
+    """Copy what a recovery file holds (cheap: the immutable examples are shared)."""
+    return RecoveredContent(
+        saved_at=time.time(),
+        examples=project.examples.to_tuple(),
+        intents=tuple(project.intents),
+        resources={kind: tuple(getattr(project, kind)) for kind in _RESOURCE_TYPES},
+    )
+
+
+def write_content(content: RecoveredContent, path: Path) -> None:
+    """Write captured content to ``path`` atomically (safe in a worker thread)."""
     data = {
         "format": FORMAT_VERSION,
-        "saved_at": time.time(),
-        "root": str(project.root),
-        "intents": list(project.intents),
+        "saved_at": content.saved_at,
+        "intents": list(content.intents),
         "examples": [
             {
                 "text": e.text,
@@ -65,11 +80,11 @@ def write_recovery(project: Project, path: Path) -> None:
                              for s in e.entities],  # fmt: skip
                 "metadata": _plain(e.metadata),
             }
-            for e in project.examples
+            for e in content.examples
         ],
         **{
-            kind: [[_name(item), list(_values(item))] for item in getattr(project, kind)]
-            for kind in _RESOURCE_TYPES
+            kind: [[_name(item), list(_values(item))] for item in items]
+            for kind, items in content.resources.items()
         },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,8 +93,13 @@ def write_recovery(project: Project, path: Path) -> None:
     os.replace(temporary, path)
 
 
+def write_recovery(project: Project, path: Path) -> None:
+    """Write the project's current content to ``path`` atomically."""
+    write_content(capture(project), path)
+
+
 def read_recovery(path: Path) -> RecoveredContent | None:
-    """Return the content of a recovery file; ``None`` if it is missing or unreadable."""
+    """Return a recovery file's content; ``None`` if missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT_VERSION:
@@ -97,7 +117,9 @@ def read_recovery(path: Path) -> RecoveredContent | None:
             kind: tuple(cls(name, tuple(values)) for name, values in data.get(kind, []))
             for kind, cls in _RESOURCE_TYPES.items()
         }
-        return RecoveredContent(float(data["saved_at"]), examples, tuple(data["intents"]), resources)
+        return RecoveredContent(
+            float(data["saved_at"]), examples, tuple(data["intents"]), resources
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -137,18 +159,24 @@ def apply_recovery(project: Project, content: RecoveredContent) -> None:
                 old = project.examples[i1 + offset]
                 new = content.examples[j1 + offset]
                 project.replace_example(
-                    i1 + offset, Example(new.text, new.intent, new.entities, new.metadata, old.source)
+                    i1 + offset, Example(
+                        new.text, new.intent, new.entities, new.metadata, old.source
+                    )
                 )
             continue
         if i2 > i1:
             project.remove_examples(range(i1, i2))
         if j2 > j1:
-            project.insert_examples((i1 + k, content.examples[j1 + k]) for k in range(j2 - j1))
+            project.insert_examples(
+                (i1 + k, content.examples[j1 + k]) for k in range(j2 - j1)
+            )
     for name in content.intents:
         if name not in project.intents:
             project.add_intent(name)
     used = {e.intent for e in project.examples}
-    for name in [n for n in project.intents if n not in content.intents and n not in used]:
+    for name in [
+        n for n in project.intents if n not in content.intents and n not in used
+    ]:
         project.remove_intent(name)
     for kind, items in content.resources.items():
         _apply_resources(project, kind, items)
@@ -158,7 +186,9 @@ def _apply_resources(project: Project, kind: str, items: tuple[Any, ...]) -> Non
     present = getattr(project, kind)
     for index, item in enumerate(items):
         if index < len(present):
-            if (_name(present[index]), _values(present[index])) != (_name(item), _values(item)):
+            if (_name(present[index]), _values(present[index])) != (
+                _name(item), _values(item)
+            ):
                 project.replace_resource(kind, index, item)
         else:
             project.insert_resource(kind, index, item)

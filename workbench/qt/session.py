@@ -13,7 +13,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core import commands
-from workbench.core.examples import EntitySpan, Example, LookupTable, RegexPattern, Synonym
+from workbench.core.examples import (
+    EntitySpan,
+    Example,
+    LookupTable,
+    RegexPattern,
+    Synonym,
+)
 from workbench.core.issues import Issue
 from workbench.core.project import Project, load_project
 from workbench.qt.history import ProjectHistory
@@ -44,7 +50,7 @@ class ProjectSession(QObject):
         self._restored = False  # recovered edits not saved yet (no undo entry for them)
         self._dirty = False
 
-    # -- opening and saving --------------------------------------------------------------
+    # -- opening and saving -----------------------------------------------------------
     def open(self, path: str | Path) -> Project:
         """Load ``path`` and make it the current project.
 
@@ -73,6 +79,12 @@ class ProjectSession(QObject):
         self._update_dirty()
         return written
 
+    def forget_edits(self) -> None:
+        """Treat the current state as clean (the edits are about to be dropped)."""
+        self._restored = False
+        self.history.stack.setClean()
+        self._update_dirty()
+
     def mark_restored(self) -> None:
         """Mark recovered (unsaved, not undoable) edits as present."""
         self._restored = True
@@ -87,12 +99,14 @@ class ProjectSession(QObject):
         self._update_dirty()
 
     def _update_dirty(self) -> None:
-        dirty = self.project is not None and (self._restored or not self.history.stack.isClean())
+        dirty = self.project is not None and (
+            self._restored or not self.history.stack.isClean()
+        )
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
 
-    # -- reading helpers -------------------------------------------------------------------
+    # -- reading helpers --------------------------------------------------------------
     def entity_types(self) -> list[str]:
         """Entity types in use or declared, most used first (for the type popup)."""
         if self.project is None:
@@ -111,7 +125,7 @@ class ProjectSession(QObject):
             paths.append(self.project.config_path)
         return paths
 
-    # -- edits -------------------------------------------------------------------------------
+    # -- edits ------------------------------------------------------------------------
     def push(self, command: Any) -> bool:
         """Run and record a core command."""
         return self.history.push(command)
@@ -158,23 +172,27 @@ class ProjectSession(QObject):
     ) -> commands.AnnotateEverywhere | None:
         if not text.strip():
             return None
-        return commands.AnnotateEverywhere(text, EntitySpan(0, len(text), entity, text), skip)
+        return commands.AnnotateEverywhere(
+            text, EntitySpan(0, len(text), entity, text), skip
+        )
 
     def annotate_everywhere_count(self, text: str, entity: str) -> int:
-        """How many unannotated occurrences of ``text`` "annotate everywhere" would add."""
+        """Count the unannotated occurrences "annotate everywhere" would annotate."""
         command = self._everywhere_command(text, entity)
         return command.preview(self.project) if command and self.project else 0
 
     def annotate_everywhere(self, text: str, entity: str) -> bool:
-        """Annotate every unannotated occurrence of ``text`` as ``entity`` (one step)."""
+        """Annotate each unannotated occurrence of ``text`` as ``entity`` (one step)."""
         command = self._everywhere_command(text, entity)
         if command is None or self.project is None or not command.preview(self.project):
             return False
         return self.push(command)
 
     def add_resource(self, kind: str, name: str, items: tuple[str, ...] = ()) -> bool:
-        """Add a synonym/regex/lookup entry (``kind``: "synonyms", "regexes", "lookups")."""
-        return self.push(commands.AddResource(_RESOURCE_TYPES[kind](name, tuple(items)), kind=kind))
+        """Add an entry to ``kind``: "synonyms", "regexes" or "lookups"."""
+        return self.push(
+            commands.AddResource(_RESOURCE_TYPES[kind](name, tuple(items)), kind=kind)
+        )
 
     def replace_resource(self, kind: str, index: int, item: Any) -> bool:
         """Replace a resource entry."""
@@ -196,6 +214,8 @@ class ProjectSession(QObject):
             self.refused.emit(f"No automatic fix: {error}")
             return False
         if command is None:
-            self.refused.emit("This problem has changed since it was found; nothing to fix.")
+            self.refused.emit(
+                "This problem has changed since it was found; nothing to fix."
+            )
             return False
         return self.push(command)

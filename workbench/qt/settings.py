@@ -47,12 +47,14 @@ class SettingsStore:
         return cls(QSettings(str(path), QSettings.Format.IniFormat))
 
     def load(self) -> AppPreferences:
-        """Return the saved preferences (defaults for anything missing or unreadable)."""
+        """Return the saved preferences (defaults for what is missing or unreadable)."""
         defaults = AppPreferences()
         recent = self._qsettings.value("recent_projects", [])
         if isinstance(recent, str):  # QSettings returns a lone string for 1-item lists
             recent = [recent]
-        values: dict[str, object] = {"recent_projects": tuple(str(p) for p in recent or ())}
+        values: dict[str, object] = {
+            "recent_projects": tuple(str(p) for p in recent or ())
+        }
         for field in ("max_recent", "autosave_seconds", "validation_delay_ms"):
             raw = self._qsettings.value(field, getattr(defaults, field))
             try:
@@ -70,7 +72,7 @@ class SettingsStore:
         self._qsettings.sync()
 
     def add_recent(self, path: str | Path) -> AppPreferences:
-        """Move ``path`` to the top of the recent projects, save and return the result."""
+        """Put ``path`` first in the recent projects; save and return the result."""
         preferences = self.load()
         resolved = str(Path(path).resolve())
         recent = [resolved, *(p for p in preferences.recent_projects if p != resolved)]

@@ -39,5 +39,7 @@ def remap_spans(
             continue
         surface = old_text[span.start : span.end]
         value = new_text[first : last + 1] if span.value == surface else span.value
-        kept.append(EntitySpan(first, last + 1, span.entity, value, span.role, span.group))
+        kept.append(
+            EntitySpan(first, last + 1, span.entity, value, span.role, span.group)
+        )
     return tuple(kept)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-STYLE_FILE = Path(__file__).resolve().parents[2] / "resources" / "styles" / "workbench.qss"
+STYLE_FILE = Path(__file__).resolve().parents[
+    2
+] / "resources" / "styles" / "workbench.qss"
 
 
 def load_stylesheet(path: Path = STYLE_FILE) -> str:

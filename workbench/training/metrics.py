@@ -22,6 +22,21 @@ class MetricsHistory:
         self._series: dict[str, tuple[list[int], list[float]]] = {}
         self.epoch_seconds: list[float] = []
 
+    @classmethod
+    def from_epoch_rows(cls, rows: Iterable[Mapping[str, object]]) -> MetricsHistory:
+        """Rebuild a history from run-history rows (``RunRecord.epoch_metrics``).
+
+        Lets charts overlay earlier runs of the project on the current one.
+        """
+        history = cls()
+        for row in rows:
+            epoch = int(row["epoch"])  # type: ignore[call-overload]
+            values = {k: v for k, v in row.items() if k not in ("epoch", "seconds")}
+            history.add_values(epoch, values)  # type: ignore[arg-type]
+            seconds = row.get("seconds")
+            history.epoch_seconds.append(float(seconds) if seconds else 0.0)
+        return history
+
     def add(self, event: object) -> None:
         """Record an epoch or evaluation event; other events are ignored."""
         if isinstance(event, EpochCompleted):

@@ -34,7 +34,7 @@ from workbench.nlu.synonyms import EntitySynonymMapper
 from workbench.training import corpus_storage
 from workbench.training.events import FeaturizationProgress
 from workbench.training.fingerprint import DataFingerprints
-from workbench.training.graph import Node
+from workbench.training.graph import Node, TrainingStopped
 from workbench.training.storage import (
     load_featurized,
     read_json_and_arrays,
@@ -43,7 +43,7 @@ from workbench.training.storage import (
 )
 
 TOKENIZER, FEATURES, DIET, SYNONYMS = "tokenizer", "features", "diet", "synonym_mapper"
-PROGRESS_CHUNK = 500  # messages featurized between two FeaturizationProgress events
+PROGRESS_CHUNK = 200  # messages between two progress events (and stop checks)
 
 # Modules whose source defines each kind of node (edits invalidate their cache entries).
 _TOKENIZER_CODE = ("workbench.nlu.tokenizers",
@@ -55,7 +55,7 @@ _FEATURES_CODE = ("workbench.nlu.pipeline", "workbench.nlu.featurizers.training_
                   "workbench.nlu.features", "workbench.nlu.bilou",
                   "workbench.nlu.sparse",
                   "workbench.training.storage")
-_DIET_CODE = tuple(f"workbench.nlu.diet.{name}" for name in (
+DIET_CODE = tuple(f"workbench.nlu.diet.{name}" for name in (
     "batching", "builder", "config", "crf", "finetune", "heads", "holdout", "layers",
     "losses", "model", "regularization", "sparse_input", "spec", "trainer",
     "transformer")) + ("workbench.training.diet_node",)
@@ -123,7 +123,8 @@ class GraphSpec:
 
 def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFingerprints,
                 diet_node: Node, *, finetune_pipeline: FittedPipeline | None = None,
-                finetune_fingerprint: str = "") -> GraphSpec:
+                finetune_fingerprint: str = "",
+                should_stop: Callable[[], bool] = lambda: False) -> GraphSpec:
     """Build the nodes of one training run.
 
     Args:
@@ -133,6 +134,7 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
         diet_node: The DIET node (see :mod:`workbench.training.diet_node`).
         finetune_pipeline: The earlier model's fitted pipeline when finetuning.
         finetune_fingerprint: Fingerprint of the earlier model (part of node keys).
+        should_stop: Checked between chunks of featurized messages.
     """
     tokenizer = (finetune_pipeline.tokenizer if finetune_pipeline is not None
                  else pipeline_config.build_tokenizer())
@@ -170,6 +172,8 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
         done: dict[int, Any] = {}
         total = len(corpus.texts)
         for start in range(0, total, PROGRESS_CHUNK):
+            if should_stop():
+                raise TrainingStopped(0)
             for tokens, text in zip(corpus.tokens[start:start + PROGRESS_CHUNK],
                                     corpus.texts[start:start + PROGRESS_CHUNK]):
                 done[id(tokens)] = pipeline.featurize_tokens(tokens, text)

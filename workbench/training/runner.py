@@ -167,8 +167,12 @@ def _model_dir(out_dir: str | Path | None, folder: Path | None) -> Path:
     if folder is None:
         raise TrainingInputError("no output folder: pass out_dir or project_dir")
     parent = folder / "models"
-    if not os.access(parent if parent.exists() else folder, os.W_OK):
-        parent = user_cache_dir().parent / "models"  # e.g. a file in a read-only place
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(parent, os.W_OK):
+            raise PermissionError(f"{parent} is not writable")
+    except OSError:  # e.g. a single NLU file in a read-only place
+        parent = user_cache_dir().parent / "models"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     candidate, number = parent / stamp, 2
     while candidate.exists():

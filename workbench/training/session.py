@@ -137,18 +137,19 @@ class TrainingSession:
         from workbench.nlu.artefacts import save_model
         from workbench.nlu.pipeline import FittedPipeline
         from workbench.training.diet_node import build_diet_node
-        from workbench.training.nodes import DIET, SYNONYMS, _DIET_CODE, build_graph
+        from workbench.training.nodes import DIET, SYNONYMS, DIET_CODE, build_graph
 
         finetune = self.finetune
         finetune_pipeline = finetune.pipeline if finetune is not None else None
         diet_node = build_diet_node(
             self.snapshot, self.diet_config, seed=self.seed, device=self.device,
             should_stop=self.should_stop,
-            init_model=self.finetune.model if self.finetune is not None else None,
-            finetune_fingerprint=self.finetune_fingerprint, code_modules=_DIET_CODE)
+            init_model=finetune.model if finetune is not None else None,
+            finetune_fingerprint=self.finetune_fingerprint, code_modules=DIET_CODE)
         graph = build_graph(self.snapshot, self.pipeline_config, self.data, diet_node,
                             finetune_pipeline=finetune_pipeline,
-                            finetune_fingerprint=self.finetune_fingerprint)
+                            finetune_fingerprint=self.finetune_fingerprint,
+                            should_stop=self.should_stop)
         store_notes: list[str] = []
         executor = GraphExecutor(graph.nodes, cache, force=force,
                                  on_store_error=store_notes.append,

@@ -167,3 +167,17 @@ def test_finetune_rejects_changed_feature_sizes() -> None:
     with pytest.raises(ValueError, match="different feature sizes"):
         next(train_diet(bigger, tiny_config(epochs=1), seed=1, device="cpu",
                         init_model=old.model))
+
+
+def test_train_diet_calls_on_epoch_with_the_live_model(synthetic_data) -> None:
+    seen = []
+    _run(synthetic_data, tiny_config(epochs=2),
+         on_epoch=lambda model, epoch: seen.append((type(model).__name__, epoch)))
+    assert seen == [("DietModel", 1), ("DietModel", 2)]
+
+
+def test_train_diet_bfloat16_autocast_runs_on_cpu(synthetic_data) -> None:
+    stats, trained = _run(synthetic_data, tiny_config(epochs=1), amp=True)
+    assert np.isfinite(stats[0].losses["t_loss"])
+    prediction = trained.model.predict(collate_messages(synthetic_data.messages[:2]))
+    assert prediction.intent_confidences.dtype == torch.float32

@@ -74,7 +74,8 @@ class FastSeq(list):  # type: ignore[type-arg]
 
 def fast_parse(text: str) -> FastMap | None:
     """Read ``text`` if it has the plain NLU shape, else return ``None``."""
-    unusual = "\r" in text or "\t" in text or text.startswith("\ufeff")
+    unusual = ("\r" in text or "\t" in text or text.startswith("\ufeff")
+               or not text.endswith("\n"))  # a last block line without "\n" chomps
     if unusual or _NOT_PRINTABLE.search(text):
         return None
     lines = text.split("\n")
@@ -90,13 +91,13 @@ def fast_parse(text: str) -> FastMap | None:
             return None
         key, rest = match.group(1), match.group(2)
         tree.lc._keys[key] = index
-        if key == "nlu" and _scalar(rest) is None and not (rest or "").strip():
+        if key == "nlu" and read_scalar(rest) is None and not (rest or "").strip():
             parsed = _parse_nlu(lines, index + 1)
             if parsed is None:
                 return None
             tree[key], index = parsed
             continue
-        value = _scalar(rest)
+        value = read_scalar(rest)
         if value is None:
             return None
         tree[key] = value
@@ -109,7 +110,7 @@ def _skippable(line: str) -> bool:
     return not stripped or stripped.startswith("#")
 
 
-def _scalar(rest: str | None) -> str | None:
+def read_scalar(rest: str | None) -> str | None:
     """Return the value of a one-line plain or simply quoted scalar, else ``None``."""
     if rest is None:
         return None
@@ -177,7 +178,7 @@ def _parse_item(lines: list[str], index: int, column: int
             return None
         item.lc._keys[key] = index
         if key in _BLOCK_KEYS:
-            value = _scalar(rest)
+            value = read_scalar(rest)
             if value is None:
                 return None
             item[key] = value

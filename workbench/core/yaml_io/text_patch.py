@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from workbench.core.yaml_io.fast_nlu import FastMap, _scalar, fast_parse
+from workbench.core.yaml_io.fast_nlu import FastMap, read_scalar, fast_parse
 from workbench.core.yaml_io.nlu import IntentBlock, ResourceBlock, split_block_lines
 from workbench.core.yaml_io.nlu_writer import Plan
 
@@ -25,7 +25,7 @@ _KEY_VALUE = re.compile(r"^(?P<head>(?: *- +| *)[A-Za-z_][\w-]*: +)(?P<value>.*?
 
 
 def patch_text(text: str, plans: Sequence[Plan]) -> str | None:
-    """Return ``text`` with the planned blocks rewritten, or ``None`` if not possible."""
+    """Return ``text`` with the planned blocks rewritten (``None``: not possible)."""
     lines = text.split("\n")
     edits: list[tuple[int, int, list[str]]] = []
     for plan in plans:
@@ -69,9 +69,14 @@ def _rename(line: str, name: str) -> str | None:
         written = f'"{name}"'
     else:
         written = name
-    if _scalar(written) != name or _UNSAFE.search(written):
+    if read_scalar(written) != name or _UNSAFE.search(written):
         return None
-    return match.group("head") + written + tail
+    head = match.group("head")
+    if tail:  # keep the comment's column when it fits, else one space (as ruamel)
+        column = len(head) + len(value) + len(tail) - len(tail.lstrip(" "))
+        gap = max(column - len(head) - len(written), 1)
+        tail = " " * gap + tail.lstrip(" ")
+    return head + written + tail
 
 
 def read_back(file: Any, text: str, plans: Sequence[Plan]) -> FastMap | None:

@@ -39,6 +39,7 @@ class CRF(nn.Module):
         Returns:
             (batch,) log-likelihoods.
         """
+        unaries = unaries.float()  # the forward algorithm stays in float32 under autocast
         n_batch, n_pos, _ = unaries.shape
         steps = torch.arange(n_pos, device=unaries.device)
         mask = (steps[None, :] < lengths[:, None]).to(unaries.dtype)  # (B, P)
@@ -87,6 +88,7 @@ class CRF(nn.Module):
             tags: (batch, P) int64, 0 past the length.
             confidences: (batch, P) float, 0 past the length.
         """
+        unaries = unaries.float()
         n_batch, n_pos, n_tags = unaries.shape
         device = unaries.device
         v = unaries[:, 0]  # (B, N) Viterbi scores at t

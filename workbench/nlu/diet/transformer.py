@@ -88,20 +88,28 @@ class MultiHeadAttention(nn.Module):
         """
         n_batch, n_pos, width = packing.n_batch, packing.n_pos, x.shape[-1]
         pad = ~packing.mask  # (B, P)
-        qkv = packing.unpack(self.qkv(x)).view(n_batch, n_pos, 3, self.heads, self.depth)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4)  # each (B, h, P, d)
+        # Attention itself runs in float32: under CPU bfloat16 autocast the flash
+        # attention backward is ~10x slower than in float32 (measured), while the
+        # projections around it gain ~3x from bfloat16.
+        qkv = packing.unpack(self.qkv(x).float())
+        q, k, v = qkv.view(n_batch, n_pos, 3, self.heads, self.depth).permute(2, 0, 3, 1, 4)
+        with torch.autocast(x.device.type, enabled=False):
+            a = self._attend(q, k, v, pad)  # (B, h, P, d) float32
+        a = a.transpose(1, 2).reshape(n_batch, n_pos, width)  # (B, P, H)
+        return self.out(packing.pack(a))  # (N, H)
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                pad: torch.Tensor) -> torch.Tensor:
+        n_pos = q.shape[2]
         slow = (self.key_rel is not None or self.value_rel is not None
                 or (self.training and self.attention_dropout > 0))
         if slow:
-            a = self._attend_slow(q, k, v, pad)
-        else:
-            allowed = ~pad[:, None, None, :]  # (B, 1, 1, P)
-            if self.unidirectional:
-                causal = torch.ones(n_pos, n_pos, dtype=torch.bool, device=x.device).tril()
-                allowed = allowed & causal  # (B, 1, P, P)
-            a = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
-        a = a.transpose(1, 2).reshape(n_batch, n_pos, width)  # (B, P, H)
-        return self.out(packing.pack(a))  # (N, H)
+            return self._attend_slow(q, k, v, pad)
+        allowed = ~pad[:, None, None, :]  # (B, 1, 1, P)
+        if self.unidirectional:
+            causal = torch.ones(n_pos, n_pos, dtype=torch.bool, device=q.device).tril()
+            allowed = allowed & causal  # (B, 1, P, P)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
 
     def _attend_slow(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                      pad: torch.Tensor) -> torch.Tensor:

@@ -61,7 +61,7 @@ class FeaturizerOutput:
 
 
 class Featurizer(ABC):
-    """A fit/transform component whose fitted state is JSON + numpy arrays (no pickle)."""
+    """A fit/transform component whose fitted state is JSON + numpy arrays."""
 
     name: ClassVar[str]  # Rasa component name, e.g. "CountVectorsFeaturizer"
 
@@ -108,7 +108,7 @@ class Featurizer(ABC):
 def check_known_keys(
     component: str, settings: Mapping[str, Any], known: set[str]
 ) -> list[str]:
-    """Warnings for keys a component does not understand (``name`` is always allowed)."""
+    """Warnings for keys a component does not understand (``name`` is allowed)."""
     unknown = sorted(set(settings) - known - {"name"})
     return [
         f"{component}: unknown option '{key}' ignored "

@@ -26,7 +26,7 @@ from workbench.nlu.featurizers.base import (
 from workbench.nlu.sparse import SparseRows
 from workbench.nlu.tokenizers import Token
 
-_WORD_PATTERN = re.compile(r"(?u)\b\w+\b")  # sklearn's default token_pattern, as Rasa sets
+_WORD_PATTERN = re.compile(r"(?u)\b\w+\b")  # the token_pattern Rasa gives sklearn
 _NUMBER_PATTERN = re.compile(r"\b[0-9]+\b")
 _WHITE_SPACES = re.compile(r"\s\s+")
 _ANALYZERS = ("word", "char", "char_wb")
@@ -100,7 +100,8 @@ class CountVectorsConfig:
                                        f"{self.strip_accents!r}")
         for key in ("min_df", "max_df"):
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not is_number or value < 0:
                 raise bad(key, f"must be a non-negative number, got {value!r}")
             if isinstance(value, float) and value > 1.0:
                 raise bad(key, f"as a fraction must be <= 1.0, got {value!r}")
@@ -131,7 +132,7 @@ def _strip_accents_ascii(text: str) -> str:
 
 
 def build_analyzer(cfg: CountVectorsConfig) -> Callable[[str], list[str]]:
-    """The sklearn-equivalent analyzer: text -> list of n-gram strings (with repeats)."""
+    """The sklearn-equivalent analyzer: text -> n-gram strings (with repeats)."""
     strip = {"ascii": _strip_accents_ascii, "unicode": _strip_accents_unicode}.get(
         cfg.strip_accents or ""
     )
@@ -149,7 +150,9 @@ def build_analyzer(cfg: CountVectorsConfig) -> Callable[[str], list[str]]:
             return tokens
         grams = list(tokens) if min_n == 1 else []
         for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+            grams.extend(
+                " ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)
+            )
         return grams
 
     def char(text: str) -> list[str]:
@@ -183,7 +186,7 @@ class CountVectorsFeaturizer(Featurizer):
     """Counts of words or character n-grams per token (sequence) and per message."""
 
     config: CountVectorsConfig = field(default_factory=CountVectorsConfig)
-    vocabulary: dict[str, int] = field(default_factory=dict)  # n-gram -> column (sorted)
+    vocabulary: dict[str, int] = field(default_factory=dict)  # n-gram -> column
 
     name = "CountVectorsFeaturizer"
 
@@ -204,7 +207,8 @@ class CountVectorsFeaturizer(Featurizer):
             "max_ngram": cfg.max_ngram, "lowercase": cfg.lowercase,
             "strip_accents": cfg.strip_accents,
             "stop_words": list(cfg.stop_words) if cfg.stop_words is not None else None,
-            "min_df": cfg.min_df, "max_df": cfg.max_df, "max_features": cfg.max_features,
+            "min_df": cfg.min_df, "max_df": cfg.max_df,
+            "max_features": cfg.max_features,
             "OOV_token": cfg.OOV_token, "OOV_words": list(cfg.OOV_words),
             "use_shared_vocab": cfg.use_shared_vocab, "use_lemma": cfg.use_lemma,
             "alias": cfg.alias,

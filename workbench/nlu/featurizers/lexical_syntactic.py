@@ -1,4 +1,4 @@
-"""Rasa's ``LexicalSyntacticFeaturizer``: word-shape features in a sliding window (§3.4)."""
+"""Rasa's ``LexicalSyntacticFeaturizer``: word-shape features in a window (§3.4)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ _NEEDS_SPACY = ("pos", "pos2")
 
 
 def validate_features(features: Any) -> tuple[tuple[str, ...], ...]:
-    """Check a ``features`` option (list of lists of names); raise naming the problem."""
+    """Check a ``features`` option (list of lists of names); raise naming problems."""
     if not isinstance(features, (list, tuple)) or not features or not all(
         isinstance(slot, (list, tuple)) for slot in features
     ):
@@ -56,7 +56,8 @@ def validate_features(features: Any) -> tuple[tuple[str, ...], ...]:
             if name in _NEEDS_SPACY:
                 raise FeaturizerError(
                     f"LexicalSyntacticFeaturizer: feature '{name}' needs spaCy's "
-                    "part-of-speech tags, which the workbench does not provide; remove it"
+                    "part-of-speech tags, which the workbench does not provide; "
+                    "remove it"
                 )
             if name not in _FUNCTIONS:
                 raise FeaturizerError(
@@ -74,7 +75,7 @@ def _relative_positions(window: int) -> list[int]:
 
 @dataclass
 class LexicalSyntacticFeaturizer(Featurizer):
-    """Multi-hot ``(slot, feature, value)`` indicators per token; no sentence features."""
+    """Multi-hot ``(slot, feature, value)`` indicators per token; no sentence row."""
 
     features: tuple[tuple[str, ...], ...] = DEFAULT_FEATURES
     alias: str = "LexicalSyntacticFeaturizer"
@@ -119,7 +120,8 @@ class LexicalSyntacticFeaturizer(Featurizer):
                 j = i + offset
                 if 0 <= j < n:
                     for fname in names:
-                        row.append(((slot, fname), str(_FUNCTIONS[fname](tokens[j], j, n))))
+                        value = _FUNCTIONS[fname](tokens[j], j, n)
+                        row.append(((slot, fname), str(value)))
             result.append(row)
         return result
 
@@ -147,7 +149,8 @@ class LexicalSyntacticFeaturizer(Featurizer):
                 if col is not None:
                     row[col] = 1.0
             rows.append(row)
-        return FeaturizerOutput(SparseRows.from_row_dicts(rows, self.sequence_dim), None)
+        sequence = SparseRows.from_row_dicts(rows, self.sequence_dim)
+        return FeaturizerOutput(sequence, None)
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Settings plus the value index as a list of [slot, feature, [values]]."""

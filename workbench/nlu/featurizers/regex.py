@@ -31,7 +31,7 @@ def lookup_to_regex(elements: Sequence[str], use_word_boundaries: bool) -> str:
 
 @dataclass
 class RegexFeaturizer(Featurizer):
-    """Marks tokens overlapping a match of each pattern; sentence bit if any token does."""
+    """Marks tokens overlapping a match of each pattern (+ sentence bit per pattern)."""
 
     case_sensitive: bool = True  # Rasa default True
     use_lookup_tables: bool = True  # Rasa default True
@@ -107,7 +107,7 @@ class RegexFeaturizer(Featurizer):
         self._compile()
 
     def transform(self, tokens: Sequence[Token], text: str) -> FeaturizerOutput:
-        """Sequence bit per (token, pattern) overlap; sentence bit per matched pattern."""
+        """Sequence bit per (token, pattern) overlap; sentence bit per pattern hit."""
         seq_rows: list[dict[int, float]] = [{} for _ in tokens]
         sentence: dict[int, float] = {}
         for k, pattern in enumerate(self._compiled):

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from workbench.nlu.featurizers.base import Featurizer, FeaturizerError
-from workbench.nlu.featurizers.count_vectors import CountVectorsConfig, CountVectorsFeaturizer
+from workbench.nlu.featurizers.count_vectors import (
+    CountVectorsConfig,
+    CountVectorsFeaturizer,
+)
 from workbench.nlu.featurizers.lexical_syntactic import LexicalSyntacticFeaturizer
 from workbench.nlu.featurizers.regex import RegexFeaturizer
 
@@ -32,8 +35,9 @@ OTHER_TOKENIZERS = frozenset({
 })
 # Rasa components that are skipped (with a warning saying what is lost).
 SKIPPED = frozenset({
-    "SpacyNLP", "SpacyFeaturizer", "SpacyEntityExtractor", "MitieNLP", "MitieFeaturizer",
-    "MitieEntityExtractor", "MitieIntentClassifier", "LanguageModelFeaturizer",
+    "SpacyNLP", "SpacyFeaturizer", "SpacyEntityExtractor", "MitieNLP",
+    "MitieFeaturizer", "MitieEntityExtractor", "MitieIntentClassifier",
+    "LanguageModelFeaturizer",
     "ConveRTFeaturizer", "RegexEntityExtractor", "CRFEntityExtractor",
     "DucklingEntityExtractor", "DucklingHTTPExtractor", "KeywordIntentClassifier",
     "SklearnIntentClassifier", "LogisticRegressionClassifier", "ResponseSelector",
@@ -74,9 +78,13 @@ def build_featurizer(name: str, settings: Mapping[str, Any]) -> Featurizer:
     raise FeaturizerError(f"'{name}' is not a featurizer the workbench supports")
 
 
-def featurizer_from_state(state: Mapping[str, Any], arrays: Mapping[str, Any]) -> Featurizer:
+def featurizer_from_state(
+    state: Mapping[str, Any], arrays: Mapping[str, Any]
+) -> Featurizer:
     """Rebuild a fitted featurizer from its saved state (``state['component']``)."""
     cls = FEATURIZER_CLASSES.get(str(state.get("component")))
     if cls is None:
-        raise FeaturizerError(f"unknown featurizer in saved state: {state.get('component')!r}")
+        raise FeaturizerError(
+            f"unknown featurizer in saved state: {state.get('component')!r}"
+        )
     return cls.from_state(state, arrays)

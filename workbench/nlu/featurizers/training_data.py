@@ -1,9 +1,9 @@
-"""From training examples to a tokenized corpus, and from fitted features to FeaturizedData.
+"""Training examples -> tokenized corpus; fitted features -> FeaturizedData.
 
 Rasa's data preparation (§1.3, §4.2): examples without an intent are skipped, identical
-examples are dropped, DIET trains on base intents (``faq/ask_x`` -> ``faq``) with ids over
-the sorted names, label features are one-hot rows, and entity/role/group tags are BILOU
-ids over sorted tag names (misaligned annotations stay ``O`` and are reported).
+examples are dropped, DIET trains on base intents (``faq/ask_x`` -> ``faq``) with ids
+over the sorted names, label features are one-hot rows, and entity/role/group tags are
+BILOU ids over sorted tag names (misaligned annotations stay ``O`` and are reported).
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from workbench.nlu.bilou import NO_ENTITY, Span, bilou_tags, io_tags, strip_prefix, tag_names_for
+from workbench.nlu.bilou import (
+    NO_ENTITY,
+    Span,
+    bilou_tags,
+    io_tags,
+    strip_prefix,
+    tag_names_for,
+)
 from workbench.nlu.features import TAG_KINDS, FeaturizationWarning, FeaturizedData
 from workbench.nlu.featurizers.base import LookupElements, NamedPattern, TrainingCorpus
 from workbench.nlu.sparse import SparseRows
@@ -56,8 +63,10 @@ def _example_key(example: Any) -> tuple[Any, ...]:
     return (example.text, example.intent, entities)
 
 
-def prepare_corpus(training_data: Any, tokenizer: WhitespaceTokenizer) -> PreparedCorpus:
-    """Select, deduplicate and tokenize the training examples; collect regexes/lookups."""
+def prepare_corpus(
+    training_data: Any, tokenizer: WhitespaceTokenizer
+) -> PreparedCorpus:
+    """Select, deduplicate and tokenize the examples; collect regexes and lookups."""
     kept: list[Any] = []
     seen: set[tuple[Any, ...]] = set()
     warnings: list[FeaturizationWarning] = []
@@ -65,6 +74,11 @@ def prepare_corpus(training_data: Any, tokenizer: WhitespaceTokenizer) -> Prepar
         if not example.intent or not base_intent(example.intent):
             warnings.append(FeaturizationWarning(
                 "no-intent", "example without an intent is not used for training",
+                example.text, source=_source(example)))
+            continue
+        if not example.text.strip():
+            warnings.append(FeaturizationWarning(
+                "empty-text", "example with empty text is not used for training",
                 example.text, source=_source(example)))
             continue
         key = _example_key(example)
@@ -113,11 +127,15 @@ def _tag_sequences(
                 tags, misaligned = io_tags(tokens, spans), []
             sequences[kind].append(tags)
             if kind == "entity":
-                warnings.extend(_misaligned_warning(example, tokens, s) for s in misaligned)
+                warnings.extend(
+                    _misaligned_warning(example, tokens, s) for s in misaligned
+                )
     return sequences, warnings
 
 
-def _misaligned_warning(example: Any, tokens: Sequence[Token], span: Span) -> FeaturizationWarning:
+def _misaligned_warning(
+    example: Any, tokens: Sequence[Token], span: Span
+) -> FeaturizationWarning:
     surface = example.text[span.start : span.end]
     token_texts = " | ".join(t.text for t in tokens)
     return FeaturizationWarning(
@@ -160,14 +178,16 @@ def assemble_featurized_data(
         sequences, tag_warnings = _tag_sequences(prepared, bilou)
         warnings.extend(tag_warnings)
         for kind in TAG_KINDS:
-            labels = {strip_prefix(t) for seq in sequences[kind] for t in seq} - {NO_ENTITY}
+            labels = {strip_prefix(t) for seq in sequences[kind] for t in seq}
+            labels.discard(NO_ENTITY)
             if not labels:
                 continue
             names = tag_names_for(sorted(labels), bilou)
             index = {name: i for i, name in enumerate(names)}
             tag_names[kind] = names
             tag_ids[kind] = tuple(
-                np.asarray([index[t] for t in seq], dtype=np.int64) for seq in sequences[kind]
+                np.asarray([index[t] for t in seq], dtype=np.int64)
+                for seq in sequences[kind]
             )
     return FeaturizedData(
         messages=messages,

@@ -16,8 +16,10 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 class Prompter:
     """Interface: ask a question and return the answer."""
 
-    def choose(self, title: str, text: str, choices: Sequence[str], default: str) -> str:
-        """Return one of ``choices`` (``default`` if the user just closes the dialog)."""
+    def choose(
+        self, title: str, text: str, choices: Sequence[str], default: str
+    ) -> str:
+        """Return one of ``choices`` (``default`` if the dialog is just closed)."""
         raise NotImplementedError
 
     def get_text(self, title: str, label: str, text: str = "") -> str | None:
@@ -39,7 +41,9 @@ class DialogPrompter(Prompter):
     def __init__(self, parent: QWidget) -> None:
         self._parent = parent
 
-    def choose(self, title: str, text: str, choices: Sequence[str], default: str) -> str:
+    def choose(
+        self, title: str, text: str, choices: Sequence[str], default: str
+    ) -> str:
         """Show a message box with one button per choice."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self._parent)
         buttons = {}
@@ -64,7 +68,9 @@ class DialogPrompter(Prompter):
 
     def get_item(self, title: str, label: str, items: Sequence[str]) -> str | None:
         """Ask to pick an item from an editable combo box."""
-        value, ok = QInputDialog.getItem(self._parent, title, label, list(items), 0, True)
+        value, ok = QInputDialog.getItem(
+            self._parent, title, label, list(items), 0, True
+        )
         return value if ok else None
 
     def inform(self, title: str, text: str) -> None:
@@ -88,7 +94,9 @@ class ScriptedPrompter(Prompter):
         self.asked.append((title, text))
         return self.answers.popleft() if self.answers else None
 
-    def choose(self, title: str, text: str, choices: Sequence[str], default: str) -> str:
+    def choose(
+        self, title: str, text: str, choices: Sequence[str], default: str
+    ) -> str:
         """Return the next scripted answer (must be one of ``choices``)."""
         answer = self._next(title, text)
         if answer is None:

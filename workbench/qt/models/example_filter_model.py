@@ -32,7 +32,7 @@ class ExampleFilterModel(QAbstractProxyModel):
         self._table: ExampleTableModel | None = None
         self._index = SearchIndex()  # lower-cased search strings, kept in step
 
-    # -- configuration ---------------------------------------------------------------
+    # -- configuration ----------------------------------------------------------------
     def setSourceModel(self, model: ExampleTableModel) -> None:  # noqa: N802
         """Follow ``model`` (an ``ExampleTableModel``)."""
         if self._table is not None:
@@ -76,7 +76,9 @@ class ExampleFilterModel(QAbstractProxyModel):
         self._recompute()
         self.endResetModel()
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    def sort(
+        self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder
+    ) -> None:
         """Sort the visible rows by a column (``-1`` restores file order)."""
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
@@ -93,7 +95,7 @@ class ExampleFilterModel(QAbstractProxyModel):
         )
         self.layoutChanged.emit()
 
-    # -- mapping -----------------------------------------------------------------------
+    # -- mapping ----------------------------------------------------------------------
     def _recompute(self) -> None:
         table = self._table
         self._rows = self._query.select(self._index) if table is not None else []
@@ -137,7 +139,9 @@ class ExampleFilterModel(QAbstractProxyModel):
             return QModelIndex()
         return self.index(proxy_row, source_index.column())
 
-    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+    def index(
+        self, row: int, column: int, parent: _Index = QModelIndex()  # noqa: B008
+    ) -> QModelIndex:
         """Flat table index."""
         if parent.isValid() or not (0 <= row < len(self._rows)) or column < 0:
             return QModelIndex()
@@ -153,7 +157,9 @@ class ExampleFilterModel(QAbstractProxyModel):
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         """Same columns as the source."""
-        return 0 if parent.isValid() or self._table is None else self._table.columnCount()
+        if parent.isValid() or self._table is None:
+            return 0
+        return self._table.columnCount()
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Delegate to the source row."""
@@ -162,13 +168,18 @@ class ExampleFilterModel(QAbstractProxyModel):
         return self._table.data(self.mapToSource(index), role)
 
     def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         """Rows are numbered by their position in the project (1-based)."""
         if self._table is None:
             return None
-        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
-            return str(self._rows[section] + 1) if 0 <= section < len(self._rows) else None
+        vertical = orientation == Qt.Orientation.Vertical
+        if vertical and role == Qt.ItemDataRole.DisplayRole:
+            inside = 0 <= section < len(self._rows)
+            return str(self._rows[section] + 1) if inside else None
         return self._table.headerData(section, orientation, role)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -177,8 +188,10 @@ class ExampleFilterModel(QAbstractProxyModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
 
-    # -- source events -------------------------------------------------------------------
-    def _on_source_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+    # -- source events ----------------------------------------------------------------
+    def _on_source_rows_inserted(
+        self, _parent: QModelIndex, first: int, last: int
+    ) -> None:
         assert self._table is not None
         count = last - first + 1
         self._index.insert(first, self._table.examples[first : last + 1])
@@ -188,7 +201,10 @@ class ExampleFilterModel(QAbstractProxyModel):
         if not new:
             return
         # File order: new rows go to their place; sorted: appended until the next sort.
-        position = len(self._rows) if self._sort else bisect.bisect_left(self._rows, first)
+        if self._sort:
+            position = len(self._rows)
+        else:
+            position = bisect.bisect_left(self._rows, first)
         self.beginInsertRows(QModelIndex(), position, position + len(new) - 1)
         self._rows[position:position] = new
         self._lookup = None
@@ -198,7 +214,7 @@ class ExampleFilterModel(QAbstractProxyModel):
         self, _parent: QModelIndex, first: int, last: int
     ) -> None:
         doomed = sorted(
-            (proxy for proxy, source in enumerate(self._rows) if first <= source <= last),
+            (proxy for proxy, row in enumerate(self._rows) if first <= row <= last),
             reverse=True,
         )
         while doomed:  # contiguous proxy runs, last run first
@@ -210,13 +226,17 @@ class ExampleFilterModel(QAbstractProxyModel):
             self._lookup = None
             self.endRemoveRows()
 
-    def _on_source_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+    def _on_source_rows_removed(
+        self, _parent: QModelIndex, first: int, last: int
+    ) -> None:
         count = last - first + 1
         self._index.remove(first, count)
         self._rows = [row - count if row > last else row for row in self._rows]
         self._lookup = None
 
-    def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+    def _on_source_data_changed(
+        self, top_left: QModelIndex, bottom_right: QModelIndex
+    ) -> None:
         # An edited row stays visible even if it no longer matches: rows vanishing under
         # the cursor while annotating would be disorienting. The next filter change
         # re-evaluates it.

@@ -24,7 +24,7 @@ class ExampleQuery:
     text: str = ""  # substring (case-insensitive) or regular expression
     field: str = "any"  # one of FIELDS: where to search the needle
     regex: bool = False  # treat ``text`` as a Python regular expression
-    intent: str | None = None  # only examples of this intent (the intent list selection)
+    intent: str | None = None  # only this intent's examples (intent list selection)
 
     def pattern(self) -> Callable[[str], bool]:
         """Return a case-insensitive "found in this string" test.
@@ -34,7 +34,9 @@ class ExampleQuery:
                 a valid expression (the message says where).
         """
         if self.field not in FIELDS:
-            raise ValueError(f"unknown filter field {self.field!r}; use one of {FIELDS}")
+            raise ValueError(
+                f"unknown filter field {self.field!r}; use one of {FIELDS}"
+            )
         if self.regex:
             try:
                 compiled = re.compile(self.text, re.IGNORECASE)
@@ -46,8 +48,10 @@ class ExampleQuery:
         needle = self.text.lower()
         return lambda value: needle in value
 
-    def select(self, index: SearchIndex, positions: Iterable[int] | None = None) -> list[int]:
-        """Return the positions in ``index`` (or among ``positions``) that match, ascending.
+    def select(
+        self, index: SearchIndex, positions: Iterable[int] | None = None
+    ) -> list[int]:
+        """Return the matching positions of ``index`` (or of ``positions``), ascending.
 
         Raises:
             ValueError: See :meth:`pattern`.
@@ -61,16 +65,28 @@ class ExampleQuery:
             return list(positions)
         if self.regex:
             # Regexes run on the original text (``^``/``$`` anchors, case via flag).
-            columns = {"text": index.raw_texts, "intent": index.intents, "entity": index.entities}
+            columns = {
+                "text": index.raw_texts,
+                "intent": index.intents,
+                "entity": index.entities,
+            }
         else:
-            columns = {"text": index.texts, "intent": index.lower_intents, "entity": index.entities}
+            columns = {
+                "text": index.texts,
+                "intent": index.lower_intents,
+                "entity": index.entities,
+            }
         fields = ("text", "intent", "entity") if self.field == "any" else (self.field,)
         chosen = [columns[f] for f in fields]
         if len(chosen) == 1:
             (values,) = chosen
             return [i for i in positions if found(values[i])]
         texts, intents, entities = chosen
-        return [i for i in positions if found(texts[i]) or found(intents[i]) or found(entities[i])]
+        return [
+            i
+            for i in positions
+            if found(texts[i]) or found(intents[i]) or found(entities[i])
+        ]
 
 
 class SearchIndex:
@@ -95,7 +111,9 @@ class SearchIndex:
     def insert(self, position: int, examples: Sequence[Example]) -> None:
         """Insert rows for ``examples`` at ``position``."""
         rows = [_row(example) for example in examples]
-        for column, values in zip(self._columns(), zip(*rows, strict=True), strict=True):
+        for column, values in zip(
+            self._columns(), zip(*rows, strict=True), strict=True
+        ):
             column[position:position] = values
 
     def remove(self, position: int, count: int) -> None:
@@ -109,12 +127,17 @@ class SearchIndex:
             column[position] = value
 
     def _columns(self) -> tuple[list[str], ...]:
-        return (self.raw_texts, self.texts, self.intents, self.lower_intents, self.entities)
+        return (
+            self.raw_texts, self.texts, self.intents, self.lower_intents, self.entities
+        )
 
 
 def _row(example: Example) -> tuple[str, str, str, str, str]:
-    text = example.text
-    entity_words = _SEPARATOR.join(
-        f"{span.entity}{_SEPARATOR}{text[span.start : span.end]}" for span in example.entities
-    )
-    return text, text.lower(), example.intent, example.intent.lower(), entity_words.lower()
+    text, intent = example.text, example.intent
+    blob = ""
+    if example.entities:
+        parts: list[str] = []
+        for span in example.entities:
+            parts += (span.entity, text[span.start : span.end])
+        blob = _SEPARATOR.join(parts).lower()
+    return text, text.lower(), intent, intent.lower(), blob

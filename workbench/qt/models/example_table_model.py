@@ -1,8 +1,9 @@
 """ExampleTableModel: a Qt table over the core ``ExampleList``, driven by its events.
 
 One row per example, in file order. The model never edits the list: edits go through
-``core.commands`` (wrapped in the undo stack), and the list's ``inserting``/``inserted``,
-``removing``/``removed``, ``changed`` and ``resetting``/``reset`` events become the
+``core.commands`` (wrapped in the undo stack), and the list's ``inserting`` /
+``inserted``, ``removing``/``removed``, ``changed`` and ``resetting``/``reset`` events
+become the
 matching ``begin*``/``end*`` calls (napari's ``_BaseEventedItemModel`` idea).
 """
 
@@ -58,7 +59,7 @@ class ExampleTableModel(QAbstractTableModel):
         """The example list shown."""
         return self._examples
 
-    # -- Qt model API ----------------------------------------------------------------
+    # -- Qt model API -----------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         """Number of examples."""
         return 0 if parent.isValid() else len(self._examples)
@@ -68,7 +69,10 @@ class ExampleTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         """Column titles; row numbers start at 1."""
         if role != Qt.ItemDataRole.DisplayRole:
@@ -87,15 +91,21 @@ class ExampleTableModel(QAbstractTableModel):
             return example
         if role == EXAMPLE_INDEX_ROLE:
             return row
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE):
-            return cell_text(example, index.column(), role == Qt.ItemDataRole.ToolTipRole)
+        if role in (
+            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE
+        ):
+            return cell_text(
+                example, index.column(), role == Qt.ItemDataRole.ToolTipRole
+            )
         return None
 
     # -- core events -> Qt notifications --------------------------------------------
     def _on_examples_inserting(self, index: int, examples: tuple[Example, ...]) -> None:
         self.beginInsertRows(QModelIndex(), index, index + len(examples) - 1)
 
-    def _on_examples_inserted(self, _index: int, _examples: tuple[Example, ...]) -> None:
+    def _on_examples_inserted(
+        self, _index: int, _examples: tuple[Example, ...]
+    ) -> None:
         self.endInsertRows()
 
     def _on_examples_removing(self, index: int, count: int) -> None:

@@ -29,7 +29,9 @@ class IntentTableModel(QAbstractTableModel):
     def refresh(self, project: Any) -> None:
         """Re-read intent names and counts from ``project``."""
         names = list(project.intents) if project is not None else []
-        counts = Counter(ex.intent for ex in project.examples) if project is not None else Counter()
+        counts: Counter[str] = Counter()
+        if project is not None:
+            counts.update(example.intent for example in project.examples)
         # Intents used by examples but missing from the list still deserve a row.
         names += [name for name in counts if name not in set(names)]
         total = sum(counts.values())
@@ -64,10 +66,14 @@ class IntentTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else 2
 
     def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole:
             return ("Intent", "Examples")[section]
         return None
 
@@ -81,7 +87,9 @@ class IntentTableModel(QAbstractTableModel):
             return name
         if role == SORT_ROLE:
             # "All intents" stays on top whichever way the column is sorted.
-            return (row > 0, name or "") if column == 0 else (row > 0, self._count(name))
+            return (row > 0, name or "") if column == 0 else (
+                row > 0, self._count(name)
+            )
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return name if name is not None else "All intents"
@@ -94,7 +102,9 @@ class IntentTableModel(QAbstractTableModel):
             font = QFont()
             font.setItalic(True)
             return font
-        if role == Qt.ItemDataRole.ToolTipRole and name is not None and not self._count(name):
+        if role == Qt.ItemDataRole.ToolTipRole and name is not None and not self._count(
+            name
+        ):
             return "No examples yet"
         return None
 

@@ -30,7 +30,9 @@ class ProblemTableModel(QAbstractTableModel):
 
     def set_issues(self, issues: Sequence[Issue]) -> None:
         """Replace the listed issues."""
-        ordered = sorted(issues, key=lambda i: (i.severity != "error", i.example_index or 0))
+        ordered = sorted(
+            issues, key=lambda i: (i.severity != "error", i.example_index or 0)
+        )
         self.beginResetModel()
         self._issues = ordered
         self.endResetModel()
@@ -48,10 +50,14 @@ class ProblemTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
 
@@ -69,13 +75,21 @@ class ProblemTableModel(QAbstractTableModel):
             if column == 1:
                 return issue.message
             if column == 2:
-                if issue.path is None:
-                    return f"example {issue.example_index + 1}" if issue.example_index is not None else ""
-                return f"{issue.path.name}:{issue.line}" if issue.line else issue.path.name
+                return _place(issue)
             if column == 3:
-                return _FIX_TEXT.get(issue.fix.kind, issue.fix.kind) if issue.fix else ""
+                return _FIX_TEXT.get(
+                    issue.fix.kind, issue.fix.kind
+                ) if issue.fix else ""
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return QColor("#c62828") if issue.severity == "error" else QColor("#ef8f00")
         if role == Qt.ItemDataRole.ToolTipRole:
             return issue.format()
         return None
+
+
+def _place(issue: Issue) -> str:
+    """Where an issue is: ``file:line``, or the example number for unsaved examples."""
+    if issue.path is None:
+        index = issue.example_index
+        return f"example {index + 1}" if index is not None else ""
+    return f"{issue.path.name}:{issue.line}" if issue.line else issue.path.name

@@ -65,7 +65,9 @@ class ExampleEditorView(QWidget):
         self.intent_box.setToolTip("Intent of this example")
         self.span_editor = SpanEditorWidget(palette, self)
         self.text_edit = QLineEdit(self)
-        self.text_edit.setPlaceholderText("Example text — Enter saves and goes to the next")
+        self.text_edit.setPlaceholderText(
+            "Example text — Enter saves and goes to the next"
+        )
         self.markup_button = QToolButton(self)
         self.markup_button.setText("Markup")
         self.markup_button.setCheckable(True)
@@ -102,7 +104,9 @@ class ExampleEditorView(QWidget):
         self.type_popup.type_chosen.connect(self._on_type_popup_type_chosen)
         self.type_popup.cancelled.connect(self._on_type_popup_cancelled)
         self.properties_popup.span_edited.connect(self._on_properties_popup_span_edited)
-        self.properties_popup.span_removed.connect(self._on_properties_popup_span_removed)
+        self.properties_popup.span_removed.connect(
+            self._on_properties_popup_span_removed
+        )
         self.text_edit.textEdited.connect(self._on_text_edit_text_edited)
         self.text_edit.returnPressed.connect(self._on_next)
         self.text_edit.editingFinished.connect(self.commit_draft)
@@ -111,7 +115,7 @@ class ExampleEditorView(QWidget):
         self.everywhere_bar.accepted.connect(self._session.annotate_everywhere)
         session.history.edited.connect(self.refresh)
 
-    # -- which example -----------------------------------------------------------------
+    # -- which example ----------------------------------------------------------------
     def current_row(self) -> int | None:
         """Return the project index of the example shown, if any."""
         return self._row.row() if self._row.isValid() else None
@@ -150,7 +154,8 @@ class ExampleEditorView(QWidget):
         self.intent_box.blockSignals(False)
         row = self.current_row()
         total = len(self._session.project.examples)
-        where = f" · {example.source.path.name}:{example.source.line}" if example.source else ""
+        source = example.source
+        where = f" · {source.path.name}:{source.line}" if source else ""
         self.header.setText(f"Example {row + 1} of {total}{where}")
         self.span_editor.set_content(example.text, example.entities)
         self._show_text(example.text, example.entities)
@@ -173,7 +178,7 @@ class ExampleEditorView(QWidget):
         self.error_label.setText(message)
         self.error_label.show()
 
-    # -- spans ---------------------------------------------------------------------------
+    # -- spans ------------------------------------------------------------------------
     def _on_span_editor_span_requested(self, start: int, end: int) -> None:
         if self.current_example() is None:
             return
@@ -182,7 +187,9 @@ class ExampleEditorView(QWidget):
         rects = self.span_editor.range_rects(start, end)
         anchor = rects[0].bottomLeft().toPoint() if rects else QPoint(0, 0)
         covering = self.span_editor.span_at(start)
-        current = self.span_editor.spans()[covering].entity if covering is not None else None
+        current = self.span_editor.spans()[
+            covering
+        ].entity if covering is not None else None
         self.type_popup.set_types(self._session.entity_types(), current)
         self.type_popup.popup_at(self.span_editor.mapToGlobal(anchor + QPoint(0, 4)))
 
@@ -198,7 +205,7 @@ class ExampleEditorView(QWidget):
         self.span_editor.setFocus()
 
     def annotate(self, start: int, end: int, entity: str) -> bool:
-        """Add a span ``[start, end)`` of type ``entity`` (replacing overlapping spans)."""
+        """Add a span ``[start, end)`` of type ``entity`` (replaces overlaps)."""
         example = self.current_example()
         if example is None:
             return False
@@ -225,7 +232,9 @@ class ExampleEditorView(QWidget):
         )
         rects = self.span_editor.range_rects(span.start, span.end)
         anchor = rects[0].bottomLeft().toPoint() if rects else QPoint(0, 0)
-        self.properties_popup.popup_at(self.span_editor.mapToGlobal(anchor + QPoint(0, 18)))
+        self.properties_popup.popup_at(
+            self.span_editor.mapToGlobal(anchor + QPoint(0, 18))
+        )
 
     def _on_properties_popup_span_edited(self, span: EntitySpan) -> None:
         example = self.current_example()
@@ -253,7 +262,7 @@ class ExampleEditorView(QWidget):
             return False
         return self._session.replace_example(row, example)
 
-    # -- intent ----------------------------------------------------------------------------
+    # -- intent -----------------------------------------------------------------------
     def _on_intent_box_activated(self, _index: int) -> None:
         example = self.current_example()
         intent = self.intent_box.currentText()
@@ -261,7 +270,7 @@ class ExampleEditorView(QWidget):
             self.commit_draft()
             self._replace(dataclasses.replace(self.current_example(), intent=intent))
 
-    # -- text and markup -------------------------------------------------------------------
+    # -- text and markup --------------------------------------------------------------
     def _on_text_edit_text_edited(self, value: str) -> None:
         example = self.current_example()
         if example is None:
@@ -273,7 +282,9 @@ class ExampleEditorView(QWidget):
             except MarkupError as error:
                 column = getattr(error, "column", None)
                 where = f" (column {column + 1})" if column is not None else ""
-                self._show_error(f"Markup error{where}: {error} — not saved until fixed")
+                self._show_error(
+                    f"Markup error{where}: {error} — not saved until fixed"
+                )
                 self._draft_invalid = True
                 return
         else:
@@ -284,7 +295,7 @@ class ExampleEditorView(QWidget):
         self.span_editor.set_content(text, spans)
 
     def commit_draft(self) -> bool:
-        """Write the text/markup draft to the project (one undo step); drop it if empty."""
+        """Write the text/markup draft to the project as one undo step."""
         draft, self._draft = self._draft, None
         if self._draft_invalid:
             self._draft_invalid = False

@@ -57,7 +57,10 @@ class ExamplesView(QWidget):
     scope_requested = Signal(object)
 
     def __init__(
-        self, session: ProjectSession, palette: EntityPalette, parent: QWidget | None = None
+        self,
+        session: ProjectSession,
+        palette: EntityPalette,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("ExamplesView")
@@ -69,14 +72,20 @@ class ExamplesView(QWidget):
         self.filter_edit.setPlaceholderText("Search examples (Ctrl+F)…")
         self.filter_edit.setClearButtonEnabled(True)
         self.field_box = QComboBox(self)
-        self.field_box.addItems([f.capitalize() if f != "any" else "Anywhere" for f in FIELDS])
-        self.field_box.setToolTip("Where to search: text, intent or entity (type or words)")
+        self.field_box.addItems(
+            [f.capitalize() if f != "any" else "Anywhere" for f in FIELDS]
+        )
+        self.field_box.setToolTip(
+            "Where to search: text, intent or entity (type or words)"
+        )
         self.regex_box = QCheckBox("Regex", self)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLabel")
         self.table = QTableView(self)
         self.table.setModel(self.filter_model)
-        self.table.setItemDelegateForColumn(TEXT_COLUMN, SpanTextDelegate(palette, self.table))
+        self.table.setItemDelegateForColumn(
+            TEXT_COLUMN, SpanTextDelegate(palette, self.table)
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -115,16 +124,22 @@ class ExamplesView(QWidget):
         self.filter_model.modelReset.connect(self._update_count)
         self.filter_model.rowsInserted.connect(self._update_count)
         self.filter_model.rowsRemoved.connect(self._update_count)
-        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
-        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.table.selectionModel().currentRowChanged.connect(
+            self._on_table_current_row_changed
+        )
+        self.table.selectionModel().selectionChanged.connect(
+            self._on_table_selection_changed
+        )
 
-    # -- project -----------------------------------------------------------------------
+    # -- project ----------------------------------------------------------------------
     def set_table_model(self, model: ExampleTableModel) -> None:
         """Show a (new) project's examples."""
         old_model, old_editor = self.table_model, self.editor
         self.table_model = model
         self.filter_model.setSourceModel(model)
-        self.editor = ExampleEditorView(self._session, model, self._palette, self.splitter)
+        self.editor = ExampleEditorView(
+            self._session, model, self._palette, self.splitter
+        )
         self.editor.next_requested.connect(self.go_next)
         if old_editor is not None:
             old_editor.hide()
@@ -144,11 +159,13 @@ class ExamplesView(QWidget):
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((INTENT_COLUMN, 160), (ENTITIES_COLUMN, 150), (SOURCE_COLUMN, 120)):
+        for column, width in (
+            (INTENT_COLUMN, 160), (ENTITIES_COLUMN, 150), (SOURCE_COLUMN, 120)
+        ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
 
-    # -- filtering ---------------------------------------------------------------------
+    # -- filtering --------------------------------------------------------------------
     def query(self) -> ExampleQuery:
         """The query the filter bar describes."""
         return ExampleQuery(
@@ -191,9 +208,11 @@ class ExamplesView(QWidget):
     def _update_count(self) -> None:
         total = len(self.table_model.examples) if self.table_model else 0
         shown = self.filter_model.rowCount()
-        self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total} examples")
+        self.count_label.setText(
+            f"{shown} of {total}" if shown != total else f"{total} examples"
+        )
 
-    # -- selection ---------------------------------------------------------------------
+    # -- selection --------------------------------------------------------------------
     def select_proxy_row(self, row: int) -> None:
         """Make the visible row ``row`` current (and the only one selected)."""
         index = self.filter_model.index(row, TEXT_COLUMN)
@@ -205,8 +224,10 @@ class ExamplesView(QWidget):
         self.table.scrollTo(index)
 
     def select_example(self, source_row: int) -> bool:
-        """Show the example at project index ``source_row`` (clearing filters if needed)."""
-        if self.table_model is None or not 0 <= source_row < len(self.table_model.examples):
+        """Show the example at project index ``source_row`` (unfiltering if needed)."""
+        if self.table_model is None or not 0 <= source_row < len(
+            self.table_model.examples
+        ):
             return False
         index = self.filter_model.mapFromSource(self.table_model.index(source_row, 0))
         if not index.isValid():  # hidden by the filter: show its intent, unfiltered
@@ -216,11 +237,15 @@ class ExamplesView(QWidget):
             intent = self.table_model.examples[source_row].intent
             if self._intent is not None and self._intent != intent:
                 self.scope_requested.emit(intent)  # the intent list re-scopes us
-            index = self.filter_model.mapFromSource(self.table_model.index(source_row, 0))
+            index = self.filter_model.mapFromSource(
+                self.table_model.index(source_row, 0)
+            )
             if not index.isValid():
                 self._intent = None
                 self.apply_filter()
-                index = self.filter_model.mapFromSource(self.table_model.index(source_row, 0))
+                index = self.filter_model.mapFromSource(
+                    self.table_model.index(source_row, 0)
+                )
         self.select_proxy_row(index.row())
         return True
 
@@ -241,11 +266,15 @@ class ExamplesView(QWidget):
         if row > 0:
             self.select_proxy_row(row - 1)
 
-    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_table_current_row_changed(
+        self, current: QModelIndex, _previous: QModelIndex
+    ) -> None:
         if self.editor is None:
             return
-        source = self.filter_model.mapToSource(current) if current.isValid() else QModelIndex()
+        source = self.filter_model.mapToSource(current)
         self.editor.show_row(source.row() if source.isValid() else None)
 
-    def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+    def _on_table_selection_changed(
+        self, _selected: QItemSelection, _deselected: QItemSelection
+    ) -> None:
         self.selection_changed.emit()

@@ -46,7 +46,12 @@ class IntentPanel(QWidget):
 
     intent_selected = Signal(object)
 
-    def __init__(self, model: IntentTableModel, actions: list[QAction], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: IntentTableModel,
+        actions: list[QAction],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("IntentPanel")
         self.model = model
@@ -85,7 +90,9 @@ class IntentPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        self.view.selectionModel().currentRowChanged.connect(self._on_view_current_row_changed)
+        self.view.selectionModel().currentRowChanged.connect(
+            self._on_view_current_row_changed
+        )
         self._last_intent: str | None = None
         model.modelAboutToBeReset.connect(self._remember_selection)
         model.modelReset.connect(self._restore_selection)
@@ -116,7 +123,9 @@ class IntentPanel(QWidget):
             | QItemSelectionModel.SelectionFlag.Rows,
         )
 
-    def _on_view_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_view_current_row_changed(
+        self, current: QModelIndex, _previous: QModelIndex
+    ) -> None:
         intent = current.data(INTENT_ROLE) if current.isValid() else None
         if intent != self._last_intent or not current.isValid():
             self._last_intent = intent

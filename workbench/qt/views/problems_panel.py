@@ -60,7 +60,9 @@ class ProblemsPanel(QWidget):
         layout.addWidget(self.view, 1)
         self.view.doubleClicked.connect(self._on_view_double_clicked)
         self.view.activated.connect(self._on_view_double_clicked)
-        self.view.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.view.selectionModel().currentRowChanged.connect(
+            self._on_current_row_changed
+        )
         self.fix_button.clicked.connect(self._on_fix_button_clicked)
 
     def set_issues(self, issues: list[Issue]) -> None:
@@ -88,7 +90,9 @@ class ProblemsPanel(QWidget):
         self.view.setCurrentIndex(self.model.index(row, 1))
         return self.current_issue()
 
-    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_current_row_changed(
+        self, current: QModelIndex, _previous: QModelIndex
+    ) -> None:
         issue = current.data(ISSUE_ROLE) if current.isValid() else None
         self.fix_button.setEnabled(issue is not None and issue.fix is not None)
 
@@ -108,7 +112,8 @@ class ProblemsPanel(QWidget):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001
         """Enter jumps to the selected problem."""
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.current_issue():
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and self.current_issue():
             self.jump_requested.emit(self.current_issue())
             return
         super().keyPressEvent(event)

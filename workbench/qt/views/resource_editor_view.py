@@ -67,7 +67,8 @@ class ResourceEditorView(QWidget):
         self.entry_list = QListWidget(self)
         self.item_list = QListWidget(self)
         self.item_list.setEditTriggers(
-            QListWidget.EditTrigger.DoubleClicked | QListWidget.EditTrigger.EditKeyPressed
+            QListWidget.EditTrigger.DoubleClicked
+            | QListWidget.EditTrigger.EditKeyPressed
         )
         self.message = QLabel(self)
         self.message.setObjectName("errorLabel")
@@ -76,7 +77,8 @@ class ResourceEditorView(QWidget):
                        [("Add…", self.add_entry), ("Rename…", self.rename_entry),
                         ("Remove", self.remove_entry)])  # fmt: skip
         right = _column(self, f"Items ({kind.item_label})", self.item_list,
-                        [("Add…", self.add_item), ("Remove", self.remove_items)])  # fmt: skip
+                        [("Add…", self.add_item),
+                         ("Remove", self.remove_items)])  # fmt: skip
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -84,17 +86,21 @@ class ResourceEditorView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
-        self.entry_list.currentRowChanged.connect(self._on_entry_list_current_row_changed)
+        self.entry_list.currentRowChanged.connect(
+            self._on_entry_list_current_row_changed
+        )
         self.item_list.itemChanged.connect(self._on_item_list_item_changed)
         session.history.edited.connect(self.refresh)
         self._filling = False
         self.refresh()
 
-    # -- reading -------------------------------------------------------------------------
+    # -- reading ----------------------------------------------------------------------
     def entries(self) -> list[Any]:
         """Return the project's entries of this kind."""
         project = self._session.project
-        return list(getattr(project, self.kind.attribute)) if project is not None else []
+        if project is None:
+            return []
+        return list(getattr(project, self.kind.attribute))
 
     def _name(self, entry: Any) -> str:
         return getattr(entry, self.kind.name_field)
@@ -134,7 +140,7 @@ class ResourceEditorView(QWidget):
         if not self._filling:
             self._fill_items()
 
-    # -- editing -------------------------------------------------------------------------
+    # -- editing ----------------------------------------------------------------------
     def _check(self, value: str) -> str | None:
         if not value.strip():
             return "An empty value is not allowed."
@@ -153,7 +159,9 @@ class ResourceEditorView(QWidget):
     def add_entry(self, name: str | None = None, items: tuple[str, ...] = ()) -> bool:
         """Create an entry (asks for its name when not given)."""
         if name is None:
-            name = self._prompter.get_text(f"New {self.kind.kind}", f"The {self.kind.name_label}:")
+            name = self._prompter.get_text(
+                f"New {self.kind.kind}", f"The {self.kind.name_label}:"
+            )
         if name is None or not self._report(self._check(name)):
             return False
         return self._session.add_resource(self.kind.attribute, name.strip(), items)
@@ -165,7 +173,9 @@ class ResourceEditorView(QWidget):
             return False
         index, entry = current
         if name is None:
-            name = self._prompter.get_text(f"Rename {self.kind.kind}", "New name:", self._name(entry))
+            name = self._prompter.get_text(
+                f"Rename {self.kind.kind}", "New name:", self._name(entry)
+            )
         if name is None or not self._report(self._check(name)):
             return False
         new = dataclasses.replace(entry, **{self.kind.name_field: name.strip()})
@@ -196,7 +206,9 @@ class ResourceEditorView(QWidget):
         if current is None:
             return False
         if value is None:
-            value = self._prompter.get_text(f"Add {self.kind.item_label}", f"New {self.kind.item_label}:")
+            value = self._prompter.get_text(
+                f"Add {self.kind.item_label}", f"New {self.kind.item_label}:"
+            )
         if value is None:
             return False
         return self.set_items((*self._items(current[1]), value.strip()))
@@ -223,7 +235,9 @@ class ResourceEditorView(QWidget):
             self._fill_items()
 
 
-def _column(parent: QWidget, title: str, view: QListWidget, buttons: list[tuple[str, Any]]) -> QWidget:
+def _column(
+    parent: QWidget, title: str, view: QListWidget, buttons: list[tuple[str, Any]]
+) -> QWidget:
     column = QWidget(parent)
     layout = QVBoxLayout(column)
     layout.setContentsMargins(0, 0, 0, 0)

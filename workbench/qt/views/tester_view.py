@@ -1,4 +1,4 @@
-"""TesterView: type a message, see the intent ranking and the entities the model finds."""
+"""TesterView: type a message, see the intent ranking and the entities found."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ class TesterView(QWidget):
         self.ranking = QTableWidget(0, 2, self)
         self.ranking.setHorizontalHeaderLabels(["Intent", "Confidence"])
         self.entities = QTableWidget(0, 4, self)
-        self.entities.setHorizontalHeaderLabels(["Entity", "Text", "Value", "Confidence"])
+        self.entities.setHorizontalHeaderLabels(
+            ["Entity", "Text", "Value", "Confidence"]
+        )
         for table in (self.ranking, self.entities):
             table.verticalHeader().hide()
             table.horizontalHeader().setStretchLastSection(True)
@@ -61,8 +63,12 @@ class TesterView(QWidget):
         self._timer.timeout.connect(lambda: self.worker.parse(self.input.text()))
         self.input.textChanged.connect(lambda _t: self._timer.start(_DEBOUNCE_MS))
         self.worker.predicted.connect(self.show_prediction)
-        self.worker.failed.connect(lambda message: self.model_label.setText(f"Error: {message}"))
-        self.worker.loaded.connect(lambda path: self.model_label.setText(f"Model: {path}"))
+        self.worker.failed.connect(
+            lambda message: self.model_label.setText(f"Error: {message}")
+        )
+        self.worker.loaded.connect(
+            lambda path: self.model_label.setText(f"Model: {path}")
+        )
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self._last: Prediction | None = None
         self.has_model = False
@@ -84,12 +90,15 @@ class TesterView(QWidget):
         for row, score in enumerate(prediction.ranking):
             self.ranking.setItem(row, 0, QTableWidgetItem(score.name))
             bar = "█" * round(score.confidence * 20)
-            self.ranking.setItem(row, 1, QTableWidgetItem(f"{score.confidence:6.1%} {bar}"))
+            self.ranking.setItem(
+                row, 1, QTableWidgetItem(f"{score.confidence:6.1%} {bar}")
+            )
         self.entities.setRowCount(len(prediction.entities))
         for row, entity in enumerate(prediction.entities):
             role = f" ({entity.role})" if entity.role else ""
-            values = (entity.entity + role, text[entity.start : entity.end], entity.value,
-                      f"{entity.confidence:.1%}")  # fmt: skip
+            surface = text[entity.start : entity.end]
+            confidence = f"{entity.confidence:.1%}"
+            values = (entity.entity + role, surface, entity.value, confidence)
             for column, value in enumerate(values):
                 self.entities.setItem(row, column, QTableWidgetItem(value))
         self.add_button.setEnabled(prediction.intent is not None)

@@ -1,4 +1,4 @@
-"""TrainView: train the open project, with live loss and metric charts and a stop button.
+"""TrainView: train the open project, with live loss and metric charts and a stop.
 
 Charts follow pyqtgraph's "reuse the item" pattern: one ``PlotDataItem`` per series,
 created once and updated with ``setData`` from ``MetricsHistory`` after each epoch.
@@ -6,10 +6,11 @@ created once and updated with ``setData`` from ``MetricsHistory`` after each epo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from workbench.qt.session import ProjectSession
 
 _PENS = ("#3f6ad8", "#e4572e", "#29a36a", "#9b5de5", "#f4a259", "#577590")
-LOSS_PREFIXES = ("i_loss", "e_loss", "r_loss", "g_loss", "m_loss", "t_loss", "loss")
 
 
 class TrainView(QWidget):
@@ -72,10 +72,13 @@ class TrainView(QWidget):
         self.status = QLabel("Not trained yet", self)
         self.loss_plot = pg.PlotWidget(title="Loss")
         self.metric_plot = pg.PlotWidget(title="Training metrics")
-        for plot in (self.loss_plot, self.metric_plot):
+        # Losses fall and metrics rise: legends go where the curves are not.
+        for plot, corner in (
+            (self.loss_plot, (-10, 10)), (self.metric_plot, (-10, -30))
+        ):
             plot.setBackground("w")
             plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.addLegend(offset=(-10, 10))
+            plot.addLegend(offset=corner)
             plot.setLabel("bottom", "epoch")
         self.metric_plot.setYRange(0, 1.05)
         self.log = QListWidget(self)
@@ -126,8 +129,10 @@ class TrainView(QWidget):
         """Show one training event (dispatch on its type)."""
         match event:
             case TrainingStarted():
-                self._note(f"Training {event.n_examples} examples, {len(event.intents)} intents, "
-                           f"{len(event.entity_types)} entity types on {event.device}")  # fmt: skip
+                self._note(
+                    f"Training {event.n_examples} examples, {len(event.intents)} "
+                    f"intents, {len(event.entity_types)} entity types on {event.device}"
+                )
                 self.progress.setRange(0, max(1, event.epochs))
             case TrainingNote():
                 self._note(event.message)
@@ -137,18 +142,22 @@ class TrainView(QWidget):
             case FeaturizationProgress():
                 self.status.setText(f"{event.name}: {event.done}/{event.total}")
             case BatchProgress():
-                self.status.setText(f"epoch {event.epoch}: batch {event.batch}/{event.n_batches}")
+                self.status.setText(
+                    f"epoch {event.epoch}: batch {event.batch}/{event.n_batches}"
+                )
             case EpochCompleted():
                 self.history.add(event)
                 self.progress.setValue(event.epoch)
                 self.status.setText(f"epoch {event.epoch}/{event.total_epochs} · "
-                                    + " ".join(f"{k} {v:.3f}" for k, v in event.metrics.items()))  # fmt: skip
+                                    + _format(event.metrics))  # fmt: skip
                 self._redraw()
             case EvaluationCompleted():
                 self.history.add(event)
                 self._redraw()
             case TrainingFinished():
-                self.status.setText(f"Finished in {event.wall_seconds:.1f} s: {event.model_path}")
+                self.status.setText(
+                    f"Finished in {event.wall_seconds:.1f} s: {event.model_path}"
+                )
                 self._note(f"Model saved to {event.model_path}")
                 self.model_trained.emit(event.model_path)
             case TrainingCancelled():
@@ -166,15 +175,21 @@ class TrainView(QWidget):
 
     def _redraw(self) -> None:
         for name in self.history.names:
-            plot = self.loss_plot if name.replace("val_", "").startswith(LOSS_PREFIXES) else self.metric_plot
+            plot = self.loss_plot if "loss" in name else self.metric_plot
             curve = self._curves.get(name)
             if curve is None:
-                pen = pg.mkPen(_PENS[len(self._curves) % len(_PENS)], width=2,
-                               style=pg.QtCore.Qt.PenStyle.DashLine if name.startswith("val_")
-                               else pg.QtCore.Qt.PenStyle.SolidLine)  # fmt: skip
+                dashed = name.startswith("val_")  # validation series
+                style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+                colour = _PENS[len(self._curves) % len(_PENS)]
+                pen = pg.mkPen(colour, width=2, style=style)
                 curve = plot.plot([], [], pen=pen, name=name)
                 curve.setDownsampling(auto=True)
                 curve.setClipToView(True)
                 self._curves[name] = curve
             epochs, values = self.history.series(name)
             curve.setData(epochs, values)
+
+
+def _format(values: Mapping[str, float]) -> str:
+    """Return ``"i_acc 0.950 e_f1 0.800"`` for a mapping of metric values."""
+    return " ".join(f"{name} {value:.3f}" for name, value in values.items())

@@ -42,13 +42,14 @@ class AnnotateEverywhereBar(QFrame):
             return
         noun = "example" if count == 1 else "examples"
         self.label.setText(
-            f"“{text}” appears without a <b>{entity}</b> span in {count} other {noun}."
+            f"“{text}” appears without a <b>{entity}</b> span in {count} "
+            f"other {noun}."
         )
         self.accept_button.setText(f"Annotate {count} as {entity} (Ctrl+E)")
         self.show()
 
     def accept(self) -> bool:
-        """Accept the current offer (the Ctrl+E action); return whether one was shown."""
+        """Accept the offer shown (Ctrl+E); return whether there was one."""
         if not self.isVisible() or self.count <= 0:
             return False
         self._on_accept_button_clicked()

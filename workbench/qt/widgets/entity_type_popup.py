@@ -100,8 +100,12 @@ class EntityTypePopup(QFrame):
         if self.list_widget.count():
             self.list_widget.setCurrentRow(0)
         rows = min(max(self.list_widget.count(), 3), 12)
-        row_height = max(self.list_widget.sizeHintForRow(0), self.fontMetrics().height() + 2)
-        self.list_widget.setFixedHeight(rows * row_height + 2 * self.list_widget.frameWidth() + 4)
+        row_height = max(
+            self.list_widget.sizeHintForRow(0), self.fontMetrics().height() + 2
+        )
+        self.list_widget.setFixedHeight(
+            rows * row_height + 2 * self.list_widget.frameWidth() + 4
+        )
         self.adjustSize()
 
     def _on_filter_edit_text_changed(self, _text: str) -> None:

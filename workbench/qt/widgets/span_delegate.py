@@ -36,20 +36,26 @@ class SpanTextDelegate(QStyledItemDelegate):
         option.text = ""
         style = option.widget.style() if option.widget else None
         if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+            style.drawControl(
+                QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget
+            )
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setClipRect(option.rect)
         metrics = QFontMetricsF(option.font)
         text = example.text
         rect = QRectF(option.rect).adjusted(4, 0, -4, 0)
-        baseline = rect.top() + (rect.height() + metrics.ascent() - metrics.descent()) / 2
+        baseline = rect.top() + (
+            rect.height() + metrics.ascent() - metrics.descent()
+        ) / 2
         for span in example.entities:
             x1 = rect.left() + metrics.horizontalAdvance(text[: span.start])
             if x1 > rect.right():
                 break
             width = metrics.horizontalAdvance(text[span.start : span.end])
-            box = QRectF(x1 - 2, baseline - metrics.ascent() - 1, width + 4, metrics.height() + 2)
+            box = QRectF(
+                x1 - 2, baseline - metrics.ascent() - 1, width + 4, metrics.height() + 2
+            )
             colour = self._palette.colour(span.entity)
             painter.setPen(QPen(colour.darker(135), 1))
             painter.setBrush(colour)

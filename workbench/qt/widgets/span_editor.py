@@ -69,9 +69,9 @@ class SpanEditorWidget(QWidget):
         self._label_font = QFont(self.font())
         self._label_font.setPointSizeF(self.font().pointSizeF() * 0.62)
 
-    # -- content -------------------------------------------------------------------
+    # -- content ----------------------------------------------------------------------
     def set_content(self, text: str, spans: Sequence[Any]) -> None:
-        """Show ``text`` with ``spans`` (objects with start, end, entity, role, group)."""
+        """Show ``text`` with ``spans`` (start, end, entity, value, role, group)."""
         same_text = text == self._text
         self._text = text
         self._spans = tuple(sorted(spans, key=lambda s: (s.start, s.end)))
@@ -112,7 +112,7 @@ class SpanEditorWidget(QWidget):
                 return index
         return None
 
-    # -- geometry ------------------------------------------------------------------
+    # -- geometry ---------------------------------------------------------------------
     def _line_height(self) -> float:
         # Text plus two rows of labels: adjacent short spans ("2 large") alternate rows.
         text_height = QFontMetricsF(self.font()).height()
@@ -168,7 +168,9 @@ class SpanEditorWidget(QWidget):
             line = layout.lineAt(number)
             top = line.position().y()
             if top <= point.y() < top + line_height:
-                cursor = line.xToCursor(point.x(), line.CursorPosition.CursorOnCharacter)
+                cursor = line.xToCursor(
+                    point.x(), line.CursorPosition.CursorOnCharacter
+                )
                 if point.x() > line.naturalTextWidth() + _MARGIN:
                     return None
                 return min(max(cursor, 0), max(len(self._text) - 1, 0))
@@ -192,7 +194,7 @@ class SpanEditorWidget(QWidget):
             rects.append(QRectF(x1 - 2, top, x2 - x1 + 4, text_height))
         return rects
 
-    # -- painting ------------------------------------------------------------------
+    # -- painting ---------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         """Draw span backgrounds and labels, the selection, the text and the caret."""
         painter = QPainter(self)
@@ -201,10 +203,12 @@ class SpanEditorWidget(QWidget):
         if not self._text:
             painter.setPen(self.palette().placeholderText().color())
             painter.drawText(
-                self.rect().adjusted(8, 8, -8, -8), Qt.AlignmentFlag.AlignLeft, "(no example)"
+                self.rect().adjusted(
+                    8, 8, -8, -8
+                ), Qt.AlignmentFlag.AlignLeft, "(no example)"
             )
             return
-        label_ends: dict[float, float] = {}  # label row top -> right end of its last label
+        label_ends: dict[float, float] = {}  # label row top -> end of its last label
         for span in self._spans:
             colour = self._palette.colour(span.entity)
             for number, rect in enumerate(self.range_rects(span.start, span.end)):
@@ -247,12 +251,14 @@ class SpanEditorWidget(QWidget):
         if label_ends.get(top, -1.0) > left:  # would overlap the previous label
             top += metrics.height()
             if label_ends.get(top, -1.0) > left:
-                label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, rect.width())
+                label = metrics.elidedText(
+                    label, Qt.TextElideMode.ElideRight, rect.width()
+                )
         label_ends[top] = left + metrics.horizontalAdvance(label) + 6
         painter.drawText(QPointF(left, top + metrics.ascent()), label)
         painter.restore()
 
-    # -- mouse ---------------------------------------------------------------------
+    # -- mouse ------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         """Start a selection (or a click on a span)."""
         self.setFocus()
@@ -264,14 +270,15 @@ class SpanEditorWidget(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         """Extend the selection while dragging, snapped to tokens."""
         position = self.position_at(event.position())
-        if self._press_position is not None and event.buttons() & Qt.MouseButton.LeftButton:
+        dragging = bool(event.buttons() & Qt.MouseButton.LeftButton)
+        if self._press_position is not None and dragging:
             if position is not None and position != self._press_position:
                 lo, hi = sorted((self._press_position, position))
                 self._selection = snap_selection(self._tokens, lo, hi + 1)
                 self.update()
         over_span = position is not None and self.span_at(position) is not None
-        cursor = Qt.CursorShape.PointingHandCursor if over_span else Qt.CursorShape.IBeamCursor
-        self.setCursor(cursor)
+        shape = Qt.CursorShape
+        self.setCursor(shape.PointingHandCursor if over_span else shape.IBeamCursor)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         """Finish: a drag asks for a span, a click on a span reports the span."""
@@ -289,15 +296,19 @@ class SpanEditorWidget(QWidget):
         if self._selection is not None:
             self.span_requested.emit(*self._selection)
 
-    # -- keyboard ------------------------------------------------------------------
+    # -- keyboard ---------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        """Token caret: arrows move, Shift+arrows select, Space/E annotate, Del removes."""
-        key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        """Arrows move the token caret, Shift+arrows select, Space/E annotate."""
+        key, shift = event.key(), bool(
+            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        )
         if key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End):
             self._move_caret(key, shift)
         elif key in (Qt.Key.Key_Space, Qt.Key.Key_E) and self._keyboard_range():
             self.span_requested.emit(*self._keyboard_range())
-        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._caret is not None:
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            if self._caret is None:
+                return
             span_index = self.span_at(self._tokens[self._caret].start)
             if span_index is not None:
                 self.span_delete_requested.emit(span_index)

@@ -47,14 +47,17 @@ class _Predictor(QThread):
         loaded_path: str | None = None
         while True:
             with self._lock:
-                while not self._quit and self._text is None and self._model_path == loaded_path:
+                while not self._quit and self._text is None:
+                    if self._model_path != loaded_path:
+                        break
                     self._lock.wait()
                 if self._quit:
                     return
                 path, text, self._text = self._model_path, self._text, None
             try:
                 if path != loaded_path:
-                    from workbench.nlu.predictor_loader import load_model  # imports torch
+                    # Imports torch: only here, in the worker thread.
+                    from workbench.nlu.predictor_loader import load_model
 
                     model, loaded_path = load_model(path), path
                     self.loaded.emit(str(path))

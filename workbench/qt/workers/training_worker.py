@@ -19,7 +19,11 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from workbench.qt.app import register_thread
 from workbench.training.control import StopToken
-from workbench.training.events import BatchProgress, FeaturizationProgress, TrainingFailed
+from workbench.training.events import (
+    BatchProgress,
+    FeaturizationProgress,
+    TrainingFailed,
+)
 
 MAX_RATE = 10.0  # progress updates per second at most
 
@@ -31,7 +35,8 @@ class _TrainingJob(QObject):
     def __init__(self, snapshot: Any, project_dir: Path | None, epochs: int | None,
                  stop: StopToken) -> None:  # fmt: skip
         super().__init__()
-        self._snapshot, self._project_dir, self._epochs, self._stop = snapshot, project_dir, epochs, stop
+        self._snapshot, self._project_dir = snapshot, project_dir
+        self._epochs, self._stop = epochs, stop
 
     @Slot()
     def run(self) -> None:
@@ -39,8 +44,13 @@ class _TrainingJob(QObject):
         try:
             from workbench.training.runner import run_training  # imports torch
 
-            for event in run_training(self._snapshot, project_dir=self._project_dir,
-                                      epochs=self._epochs, stop=self._stop):  # fmt: skip
+            events = run_training(
+                self._snapshot,
+                project_dir=self._project_dir,
+                epochs=self._epochs,
+                stop=self._stop,
+            )
+            for event in events:
                 if isinstance(event, (BatchProgress, FeaturizationProgress)):
                     now = time.monotonic()
                     if now - last < 1.0 / MAX_RATE:
@@ -48,7 +58,9 @@ class _TrainingJob(QObject):
                     last = now
                 self.event.emit(event)
         except Exception as error:  # noqa: BLE001 - nothing dies silently in a thread
-            self.event.emit(TrainingFailed(f"training crashed: {error}", traceback.format_exc()))
+            self.event.emit(
+                TrainingFailed(f"training crashed: {error}", traceback.format_exc())
+            )
         finally:
             self.done.emit()
 
@@ -58,7 +70,7 @@ class TrainingWorker(QObject):
 
     Signals:
         event(object): a training event (already throttled).
-        finished(): the run ended (finished, cancelled or failed) and the thread stopped.
+        finished(): the run ended (finished, cancelled or failed); the thread stopped.
     """
 
     event = Signal(object)
@@ -74,7 +86,9 @@ class TrainingWorker(QObject):
         """Whether a run is in progress."""
         return self._thread is not None and self._thread.isRunning()
 
-    def start(self, snapshot: Any, project_dir: Path | None = None, epochs: int | None = None) -> bool:
+    def start(
+        self, snapshot: Any, project_dir: Path | None = None, epochs: int | None = None
+    ) -> bool:
         """Train ``snapshot`` in the background; False if a run is already going."""
         if self.is_running():
             return False

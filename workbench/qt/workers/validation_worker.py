@@ -59,7 +59,9 @@ class _Messenger(QObject):
 
 
 class _ValidationTask(QRunnable):
-    def __init__(self, request: int, data: ValidationInput, messenger: _Messenger) -> None:
+    def __init__(
+        self, request: int, data: ValidationInput, messenger: _Messenger
+    ) -> None:
         super().__init__()
         self._request, self._data, self._messenger = request, data, messenger
 
@@ -67,13 +69,13 @@ class _ValidationTask(QRunnable):
         try:
             issues = run_validation(self._data)
         except Exception as error:  # noqa: BLE001 - never let a thread die silently
-            issues = [Issue("error", "validation-crashed", f"validation failed: {error}",
-                            hint="please report this with the project")]  # fmt: skip
+            message = f"validation failed: {error}"
+            issues = [Issue("error", "validation-crashed", message, hint="report it")]
         self._messenger.finished.emit(self._request, issues)
 
 
 class ValidationWorker(QObject):
-    """Run validations on a private thread pool; ``request(project)``, then ``validated``.
+    """Validate on a private thread pool: ``request(project)``, then ``validated``.
 
     The pool (one thread) is not a child of the window, so closing or deleting the
     window while a validation runs cannot destroy a running thread; ``stop`` waits.
@@ -95,11 +97,11 @@ class ValidationWorker(QObject):
         self.busy = False
 
     def request(self, project: Any) -> int:
-        """Validate a copy of ``project`` in the background; return the request number."""
+        """Validate a copy of ``project`` in the background; return the request id."""
         self._latest += 1
         self.busy = True
-        self._pool.start(_ValidationTask(self._latest, ValidationInput.from_project(project),
-                                         self._messenger))  # fmt: skip
+        data = ValidationInput.from_project(project)
+        self._pool.start(_ValidationTask(self._latest, data, self._messenger))
         return self._latest
 
     def _on_messenger_finished(self, request: int, issues: list) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,22 @@ def _load(path_text: str) -> Any:
         return None
 
 
+def _quiet_broken_pipe(run: Any) -> Any:
+    """Stop quietly when the reader of stdout goes away (``... | head``)."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return int(run(args))
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # Python docs' recipe: no 2nd error
+            return EXIT_OK
+
+    wrapped.__doc__ = run.__doc__
+    return wrapped
+
+
+@_quiet_broken_pipe
 def run_validate(args: argparse.Namespace) -> int:
     """Validate the project and print the findings."""
     from workbench.core.validation import validate
@@ -78,6 +95,7 @@ def run_validate(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if errors else EXIT_OK
 
 
+@_quiet_broken_pipe
 def run_stats(args: argparse.Namespace) -> int:
     """Print counts of examples, intents, entities and resources."""
     from workbench.core.stats import project_stats

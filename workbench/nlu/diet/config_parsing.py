@@ -112,8 +112,6 @@ def _convert(key: str, raw: Any, default: Any) -> Any:
             raise ValueError(f"DIETClassifier option '{key}' must be true or false, "
                              f"got {raw!r}.")
         return raw
-    if key == "transformer_size":  # pragma: no cover - covered by _INT_KEYS
-        return _as_int(key, raw)
     return raw
 
 

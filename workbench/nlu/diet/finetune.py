@@ -8,7 +8,6 @@ intent shifts the alphabetical ids. New labels/tags keep their fresh initialisat
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from workbench.nlu.diet.builder import build_model
@@ -75,8 +74,10 @@ def _pairs(old_names: tuple[str, ...], new_names: tuple[str, ...]
 def _axis_maps(old: DietModel, spec: ModelSpec, label_matrix: torch.Tensor) -> dict:
     """Per state-dict key: axis -> (new positions, old positions)."""
     maps: dict[str, dict[int, tuple[torch.Tensor, torch.Tensor]]] = {}
-    if old.intent is not None and spec.intent_names:
-        # Label feature columns: follow each shared intent's active feature column.
+    if (old.intent is not None and spec.intent_names
+            and old.spec.label_dim != spec.label_dim):
+        # One-hot label features grew with the intents: follow each shared intent's
+        # active feature column. (Same width = same label featurizer: plain copy.)
         old_matrix = old.intent.labels.label_matrix.detach().cpu()
         new_pos, old_pos = _pairs(old.spec.intent_names, spec.intent_names)
         new_cols = label_matrix[new_pos].argmax(dim=1) if len(new_pos) else new_pos
@@ -108,13 +109,8 @@ def _copy_mapped(source: torch.Tensor, target: torch.Tensor, axes: dict, key: st
         new_pos, old_pos = axes[0]
         target[new_pos[:, None], new_pos[None, :]] = source[old_pos[:, None], old_pos[None, :]]
         return
-    (axis, (new_pos, old_pos)), = axes.items()
+    axis, (new_pos, old_pos) = next(iter(axes.items()))
     index_new[axis] = new_pos
     index_old[axis] = old_pos
     target[tuple(index_new)] = source[tuple(index_old)]
 
-
-def names_kept(old: DietModel, spec: ModelSpec) -> np.ndarray:
-    """Boolean (L_new,) array: which new intents existed in the old model."""
-    old_names = set(old.spec.intent_names)
-    return np.array([name in old_names for name in spec.intent_names], dtype=bool)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from workbench.nlu.diet.layers import Dropout, Ffnn, glorot_uniform_, keep_mask
 

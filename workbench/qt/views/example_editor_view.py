@@ -215,6 +215,7 @@ class ExampleEditorView(QWidget):
                              key=lambda s: (s.start, s.end)))
         if not self._replace(dataclasses.replace(example, entities=spans)):
             return False
+        self.span_editor.clear_selection()
         self.everywhere_bar.offer(
             surface, entity, self._session.annotate_everywhere_count(surface, entity)
         )

@@ -105,6 +105,11 @@ class SpanEditorWidget(QWidget):
         self.update()
         return self._selection
 
+    def clear_selection(self) -> None:
+        """Drop the selection (after it became a span)."""
+        self._selection, self._anchor = None, None
+        self.update()
+
     def span_at(self, position: int) -> int | None:
         """Return the index of the span covering character ``position``, if any."""
         for index, span in enumerate(self._spans):

@@ -103,3 +103,28 @@ def test_void_qt_calls_keep_none_refcount(qtbot, window):
         label.update()
     after = sys.getrefcount(None)
     assert after >= before - 50, (before, after)
+
+
+def test_edits_are_autosaved_after_a_pause(qtbot, window, pizza_project_dir):
+    path = pizza_project_dir / ".workbench" / "recovery.json"
+    assert not path.exists()
+    show_example(window, "hello").annotate(0, 5, "greeting")
+    # Debounced (2 s after the last edit), written on the writer thread.
+    qtbot.waitUntil(path.exists, timeout=10_000)
+    window.actions["undo"].trigger()  # back to the saved state: nothing to recover
+    window.guard.write_recovery_now()
+    assert not path.exists()
+
+
+def test_external_change_keep_mine_marks_modified(
+    qtbot, window, prompter, pizza_project_dir
+):
+    nlu = pizza_project_dir / "data" / "nlu.yml"
+    prompter.answers.append("Keep mine")
+    nlu.write_text(nlu.read_text().replace("- bye\n", "- bye bye bye\n"))
+    qtbot.waitUntil(
+        lambda: any(t == "Files changed on disk" for t, _ in prompter.asked),
+        timeout=5000,
+    )
+    assert example_index(window, "bye") >= 0  # our version stays
+    assert window.isWindowModified()  # saving now would overwrite the other change

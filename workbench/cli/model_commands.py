@@ -89,6 +89,10 @@ def run_test(args: Any) -> int:
     examples, issues = loaded
     for issue in issues:
         print(f"warning: {issue}", file=sys.stderr)
+    unknown = sorted({e.base_intent for e in examples} - set(model.intent_names))
+    if unknown:
+        print(f"warning: the model was not trained on these intents of the test data: "
+              f"{', '.join(unknown)} (they always count as errors)", file=sys.stderr)
     result = evaluate(model, examples)
     if args.out:
         try:

@@ -72,3 +72,16 @@ def test_crf_gradients_flow_to_transitions() -> None:
     loss.backward()
     assert crf.weight.grad is not None and crf.weight.grad.abs().sum() > 0
     assert unaries.grad[1, 2].abs().sum() == 0  # padding position gets no gradient
+
+
+def test_pruned_max_plus_is_exact() -> None:
+    from workbench.nlu.diet.crf import _max_plus
+
+    torch.manual_seed(3)
+    for scale in (0.1, 1.0, 5.0):
+        v = torch.randn(16, 40) * 4
+        trans = torch.randn(40, 40) * scale  # A[prev, next]
+        expected = (v[:, :, None] + trans).amax(dim=1)
+        spread = float(trans.max() - trans.min())
+        got = _max_plus(v, trans.t().contiguous(), spread)
+        assert torch.allclose(got, expected)

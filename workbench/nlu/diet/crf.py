@@ -96,10 +96,11 @@ class CRF(nn.Module):
         # (contiguous) axis without indices is ~4x faster than max(dim=1) with
         # back-pointers, and the back-pointer of the chosen tag is recomputed below.
         trans_t = self.weight.t().contiguous()  # (next, prev)
+        spread = float(self.weight.max() - self.weight.min())
         v = unaries[:, 0]  # (B, N) Viterbi scores at t
         scores = [v]
         for t in range(1, t_max):
-            best = (v[:, None, :] + trans_t).amax(dim=2)  # (B, N)
+            best = _max_plus(v, trans_t, spread)  # (B, N)
             v = torch.where((t < lengths)[:, None], best + unaries[:, t], v)
             scores.append(v)
         # v is now the score at each sequence's last real token.
@@ -121,3 +122,22 @@ class CRF(nn.Module):
             conf[:, t] = torch.where(inside, prev_conf, conf[:, t])
         valid = torch.arange(n_pos, device=device)[None, :] < lengths[:, None]
         return tags * valid, conf * valid
+
+
+def _max_plus(v: torch.Tensor, trans_t: torch.Tensor, spread: float) -> torch.Tensor:
+    """``max_i v[b, i] + A[i, j]`` for all b, j: (B, N), (N next, N prev) -> (B, N).
+
+    Exact pruning: a previous tag ``i`` can only win if ``v_i + max(A) >= max(v) +
+    min(A)``, so only the top-k previous tags of each row are needed, where k counts
+    the tags within ``spread = max(A) - min(A)`` of the row's best. Once a model is
+    trained this is usually a handful of tags, which matters with many tags (SNIPS:
+    157 tags, 256 x 157 x 157 per step otherwise).
+    """
+    n_tags = v.shape[1]
+    top = v.max(dim=1, keepdim=True).values  # (B, 1)
+    k = int((v >= top - spread).sum(dim=1).max())
+    if 4 * k >= n_tags:
+        return (v[:, None, :] + trans_t).amax(dim=2)  # (B, N, N) -> (B, N)
+    v_top, idx = v.topk(k, dim=1)  # (B, k)
+    trans_k = trans_t[:, idx].permute(1, 0, 2)  # (B, N, k)
+    return (v_top[:, None, :] + trans_k).amax(dim=2)

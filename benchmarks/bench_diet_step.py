@@ -142,6 +142,17 @@ def main() -> None:
                     tfn += g != "O"
         span_f1 = 2 * tp / max(2 * tp + fp + fn, 1)
         tok_f1 = 2 * ttp / max(2 * ttp + tfp + tfn, 1)
+        try:  # the project's Rasa-style evaluation, when available
+            from workbench.nlu.evaluation import evaluate
+            from workbench.nlu.predictor_loader import model_from_parts
+
+            nlu = model_from_parts(model, result.pipeline, config)
+            report = evaluate(nlu, test).summary()
+            acc, tok_f1 = report["intent_accuracy"], report["entity_token_f1"]
+            span_f1 = report["entity_span_f1"]
+            print("  evaluation.py:", {k: round(v, 3) for k, v in report.items()})
+        except Exception as error:  # noqa: BLE001 - benchmark falls back to its own metric
+            print(f"  (project evaluation unavailable: {error!r}; approximate metrics)")
         accs.append(acc)
         f1s.append(tok_f1)
         span_f1s.append(span_f1)

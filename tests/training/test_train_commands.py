@@ -51,6 +51,7 @@ def test_train_prints_nodes_and_model_path_last(tiny_project, tmp_path, capsys):
     [
         (["train", "no/such/project"], 2, "no project at"),
         (["train", "{project}", "--epochs", "0"], 2, "--epochs must be at least 1"),
+        (["train", "{project}", "--threads", "0"], 2, "--threads must be at least 1"),
         (["train", "{project}", "--config", "missing.yml"], 2, "cannot read config"),
         (["train", "{project}", "--finetune", "no/model"], 2, "no such model"),
         (["runs", "no/such/project"], 2, "no project at"),

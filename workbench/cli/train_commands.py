@@ -51,6 +51,9 @@ def register(subparsers: Any) -> None:
                        help="continue training an earlier model directory (default "
                        "epochs: a tenth of the config's, at least 10); new intents "
                        "and entity types are added")
+    train.add_argument("--threads", type=int, metavar="N",
+                       help="CPU threads for torch (default: torch's choice; 1 is often "
+                       "fastest on a busy machine with few cores)")
     train.add_argument("--force", action="store_true",
                        help="recompute every node, ignoring the cache")
     train.add_argument("--progress", action=argparse.BooleanOptionalAction,
@@ -108,6 +111,9 @@ def run_train(args: argparse.Namespace) -> int:
     if args.epochs is not None and args.epochs < 1:
         _error(f"--epochs must be at least 1, got {args.epochs}")
         return EXIT_USAGE
+    if args.threads is not None and args.threads < 1:
+        _error(f"--threads must be at least 1, got {args.threads}")
+        return EXIT_USAGE
     config = None
     if args.config:
         config = _read_config(args.config)
@@ -134,6 +140,10 @@ def run_train(args: argparse.Namespace) -> int:
     from workbench.training.progress import TerminalReporter
     from workbench.training.runner import run_training
 
+    if args.threads is not None:
+        import torch  # only here: the other commands stay torch-free
+
+        torch.set_num_threads(args.threads)  # per OS thread: this one trains
     interactive = sys.stdout.isatty()
     progress = interactive if args.progress is None else args.progress
     reporter = TerminalReporter(sys.stdout, sys.stderr, progress=progress,

@@ -58,7 +58,8 @@ _FEATURES_CODE = ("workbench.nlu.pipeline", "workbench.nlu.featurizers.training_
 DIET_CODE = tuple(f"workbench.nlu.diet.{name}" for name in (
     "batching", "builder", "config", "crf", "finetune", "heads", "holdout", "layers",
     "losses", "model", "regularization", "sparse_input", "spec", "trainer",
-    "transformer")) + ("workbench.training.diet_node",)
+    "transformer", "config_parsing", "devices", "masked_lm", "memory", "packing",
+    "progress")) + ("workbench.training.diet_node",)
 _SYNONYM_CODE = ("workbench.nlu.synonyms",)
 
 

@@ -35,6 +35,8 @@ def test_train_diet_yields_epochs_then_a_cpu_model(synthetic_data) -> None:
     assert trained is not None and not trained.model.training
     assert next(trained.model.parameters()).device.type == "cpu"
     assert trained.intent_names == ("book", "bye", "greet", "weather")
+    masked = [m for m in trained.model.modules() if hasattr(m, "apply_mask_")]
+    assert masked and all((m.weight[~m.mask] == 0).all() for m in masked)
     prediction = trained.model.predict(collate_messages(synthetic_data.messages[:4]))
     assert prediction.intent_confidences.shape == (4, 4)
     assert torch.allclose(prediction.intent_confidences.sum(1), torch.ones(4))

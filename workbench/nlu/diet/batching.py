@@ -25,7 +25,7 @@ class FeatureArrays:
         seq_rows, seq_cols, seq_vals: sequence entries, sorted by (message, row).
         sent_ptr, sent_cols, sent_vals: sentence entries.
         has_sentence: Whether sentence features exist (sentence_dim > 0).
-        tag_ptr: (M+1,) start of each message's tags in ``tags[kind]`` (= token offsets).
+        tag_ptr: (M+1,) start of each message's tags in ``tags[kind]`` (token offsets).
         tags: kind -> flat (sum n_tokens,) int64 tag ids.
         labels: (M,) int64 label ids (zeros when unknown).
     """
@@ -48,7 +48,7 @@ class FeatureArrays:
                       labels: np.ndarray | None = None,
                       tags: Mapping[str, Sequence[np.ndarray]] | None = None
                       ) -> FeatureArrays:
-        """Flatten ``MessageFeatures`` (or anything with ``tokens``/``sequence``/``sentence``).
+        """Flatten ``MessageFeatures`` (anything with tokens, sequence and sentence).
 
         Args:
             messages: The messages.
@@ -65,9 +65,10 @@ class FeatureArrays:
             sent_cols = np.zeros(0, dtype=np.int64)
             sent_vals = np.zeros(0, dtype=np.float32)
         tag_ptr = np.concatenate([[0], np.cumsum(n_tokens)]).astype(np.int64)
-        flat_tags = {kind: (np.concatenate([np.asarray(a, dtype=np.int64) for a in arrays])
-                            if len(arrays) else np.zeros(0, dtype=np.int64))
-                     for kind, arrays in (tags or {}).items()}
+        flat_tags = {
+            kind: (np.concatenate([np.asarray(a, dtype=np.int64) for a in arrays])
+                   if len(arrays) else np.zeros(0, dtype=np.int64))
+            for kind, arrays in (tags or {}).items()}
         if labels is None:
             labels = np.zeros(len(messages), dtype=np.int64)
         return cls(n_tokens, seq_ptr, seq_rows, seq_cols, seq_vals, sent_ptr, sent_cols,
@@ -195,7 +196,7 @@ def collate_messages(messages: Sequence, *, has_sentence: bool = True) -> Batch:
     return collate(arrays, np.arange(len(messages)))
 
 
-# --- batch composition ------------------------------------------------------------------
+# --- batch composition ---------------------------------------------------------------
 def balanced_order(labels: np.ndarray, batch_size: int,
                    rng: np.random.Generator) -> np.ndarray:
     """Rasa's ``balanced_data`` on an already shuffled index order.

@@ -29,12 +29,15 @@ class DietConfig:
     hidden_layers_sizes: Mapping[str, tuple[int, ...]] = field(
         default_factory=lambda: {"text": (), "label": ()}
     )
-    share_hidden_layers: bool = False  # share text/label hidden layers (same sizes needed)
+    # share text/label hidden layers (same sizes needed)
+    share_hidden_layers: bool = False
     transformer_size: int = 256  # model width H; transformer FFN inner size is 4H
     number_of_transformer_layers: int = 2  # 0 disables the transformer
     number_of_attention_heads: int = 4  # H must be divisible by it
-    use_key_relative_attention: bool = False  # relative-position term on attention logits
-    use_value_relative_attention: bool = False  # relative-position term on attention outputs
+    # relative-position term on attention logits
+    use_key_relative_attention: bool = False
+    # relative-position term on attention outputs
+    use_value_relative_attention: bool = False
     max_relative_position: int = 5  # clip distance of relative embeddings
     unidirectional_encoder: bool = False  # causal (look-ahead) masking
     embedding_dimension: int = 20  # size E of the shared intent/label space (and tags)
@@ -46,7 +49,8 @@ class DietConfig:
     concat_dimension: Mapping[str, int] = field(
         default_factory=lambda: {"text": 128, "label": 20}
     )
-    connection_density: float = 0.2  # kept fraction of weights in randomly connected layers
+    # kept fraction of weights in randomly connected layers
+    connection_density: float = 0.2
     # --- loss / similarity ------------------------------------------------------------
     number_of_negative_examples: int = 20  # K negatives per example (labels and inputs)
     similarity_type: str = "auto"  # auto -> inner for cross_entropy, cosine for margin
@@ -54,13 +58,15 @@ class DietConfig:
     ranking_length: int = 10  # intents reported in the ranking (0 = all)
     maximum_positive_similarity: float = 0.8  # mu+ of the margin loss
     maximum_negative_similarity: float = -0.4  # mu- of the margin loss
-    use_maximum_negative_similarity: bool = True  # margin: only the hardest negative label
+    # margin: only the hardest negative label
+    use_maximum_negative_similarity: bool = True
     scale_loss: bool = False  # focal-style down-weighting of easy examples
     regularization_constant: float = 0.002  # L2 factor on the regularised kernels
     negative_margin_scale: float = 0.8  # weight of the extra negative margin terms
     constrain_similarities: bool = False  # CE: sigmoid loss on all terms, 1+2K softmax
     model_confidence: str = "softmax"  # "softmax"; "linear_norm" (old configs); "auto"
-    renormalize_confidences: bool = False  # renormalise the top ranking_length confidences
+    # renormalise the top ranking_length confidences
+    renormalize_confidences: bool = False
     # --- regularisation ---------------------------------------------------------------
     drop_rate: float = 0.2  # dropout of inputs, FFNs and the transformer
     drop_rate_attention: float = 0.0  # drop whole attention links before the softmax
@@ -68,12 +74,15 @@ class DietConfig:
     use_dense_input_dropout: bool = True  # dropout after the sparse->dense projection
     # --- training ---------------------------------------------------------------------
     epochs: int = 300  # Rasa component default; the default pipeline uses 100
-    batch_size: tuple[int, int] = (64, 256)  # linear increase over epochs; (b, b) = constant
+    # linear increase over epochs; (b, b) = constant
+    batch_size: tuple[int, int] = (64, 256)
     batch_strategy: str = "balanced"  # or "sequence" (plain shuffling)
     learning_rate: float = 0.001  # Adam, constant
     random_seed: int | None = None  # None -> the caller's seed
-    evaluate_every_number_of_epochs: int = 20  # validation frequency; -1 = at the end only
-    evaluate_on_number_of_examples: int = 0  # stratified hold-out size; 0 = no validation
+    # validation frequency; -1 = at the end only
+    evaluate_every_number_of_epochs: int = 20
+    # stratified hold-out size; 0 = no validation
+    evaluate_on_number_of_examples: int = 0
     checkpoint_model: bool = False  # keep the best validation weights
     drop_small_last_batch: bool = False  # drop a last batch smaller than ceil(bs/2)
     # --- tasks / misc -----------------------------------------------------------------
@@ -81,12 +90,14 @@ class DietConfig:
     entity_recognition: bool = True  # train and predict entities (off if data has none)
     use_masked_language_model: bool = False  # MLM auxiliary loss (needs a transformer)
     BILOU_flag: bool = True  # BILOU tagging (else IO tags)  # noqa: N815 (Rasa's name)
-    featurizers: tuple[str, ...] = ()  # restrict to these featurizer aliases (empty = all)
-    split_entities_by_comma: bool | Mapping[str, bool] = True  # post-processing (§4.11)
+    # restrict to these featurizer aliases (empty = all)
+    featurizers: tuple[str, ...] = ()
+    # Entity post-processing (§4.11): bool or per entity type.
+    split_entities_by_comma: bool | Mapping[str, bool] = True
     # Messages about unknown or deprecated keys found by from_rasa (not a setting).
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
-    # ------------------------------------------------------------------------------------
+    # ---------------------------------------------------------------------------------
     @classmethod
     def rasa_default_pipeline(cls) -> DietConfig:
         """Return the DIET settings of Rasa's shipped default pipeline.
@@ -126,13 +137,14 @@ class DietConfig:
                 continue
             value = getattr(self, f.name)
             if isinstance(value, Mapping):
-                value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+                value = {k: list(v) if isinstance(v, tuple) else v
+                         for k, v in value.items()}
             elif isinstance(value, tuple):
                 value = list(value)
             out[f.name] = value
         return out
 
-    # ------------------------------------------------------------------------------------
+    # ---------------------------------------------------------------------------------
     @property
     def similarity(self) -> str:
         """The effective similarity ("inner" or "cosine") after resolving "auto"."""
@@ -170,7 +182,8 @@ class DietConfig:
                    f"must divide transformer_size ({self.transformer_size})")
         _check(self.max_relative_position >= 1, "max_relative_position",
                "must be at least 1")
-        _check(self.embedding_dimension >= 1, "embedding_dimension", "must be at least 1")
+        _check(self.embedding_dimension >= 1, "embedding_dimension",
+               "must be at least 1")
         _check(0.0 <= self.connection_density <= 1.0, "connection_density",
                "must be between 0 and 1")
         _check(self.number_of_negative_examples >= 1, "number_of_negative_examples",
@@ -182,7 +195,7 @@ class DietConfig:
         _check(self.ranking_length >= 0, "ranking_length", "must be 0 or more")
         _check(self.model_confidence in ("softmax", "linear_norm", "auto"),
                "model_confidence", "must be softmax (or linear_norm for old configs)")
-        _check(not (self.renormalize_confidences and self.model_confidence != "softmax"),
+        _check(not self.renormalize_confidences or self.model_confidence == "softmax",
                "renormalize_confidences", "only works with model_confidence: softmax")
         for key in ("drop_rate", "drop_rate_attention"):
             _check(0.0 <= getattr(self, key) < 1.0, key, "must be in [0, 1)")
@@ -197,8 +210,8 @@ class DietConfig:
         _check(self.evaluate_every_number_of_epochs >= 1
                or self.evaluate_every_number_of_epochs == -1,
                "evaluate_every_number_of_epochs", "must be at least 1, or -1")
-        _check(self.evaluate_on_number_of_examples >= 0, "evaluate_on_number_of_examples",
-               "must be 0 or more")
+        _check(self.evaluate_on_number_of_examples >= 0,
+               "evaluate_on_number_of_examples", "must be 0 or more")
         _check(not (self.use_masked_language_model
                     and self.number_of_transformer_layers == 0),
                "use_masked_language_model", "needs number_of_transformer_layers > 0")
@@ -206,8 +219,8 @@ class DietConfig:
                "intent_classification", "intent_classification and entity_recognition "
                "cannot both be false")
         for attr in ("text", "label"):
-            _check(self.dense_dimension[attr] >= 1, "dense_dimension", "must be positive")
-            _check(self.concat_dimension[attr] >= 1, "concat_dimension", "must be positive")
+            for key in ("dense_dimension", "concat_dimension"):
+                _check(getattr(self, key)[attr] >= 1, key, "must be positive")
             _check(all(s >= 1 for s in self.hidden_layers_sizes[attr]),
                    "hidden_layers_sizes", "sizes must be positive")
         if self.share_hidden_layers:

@@ -57,8 +57,8 @@ def parse_rasa_mapping(mapping: Mapping[str, Any], cls: type) -> tuple[dict, lis
         if key == "weight_sparsity":  # Rasa <= 2.2 name, density = 1 - sparsity
             sparsity = _as_float(key, raw)
             values["connection_density"] = 1.0 - sparsity
-            warnings.append("'weight_sparsity' is deprecated: using connection_density = "
-                            f"1 - {sparsity:g}.")
+            warnings.append("'weight_sparsity' is deprecated: using "
+                            f"connection_density = 1 - {sparsity:g}.")
             continue
         if key not in names:
             close = difflib.get_close_matches(key, sorted(names), n=1)
@@ -84,7 +84,8 @@ def _convert(key: str, raw: Any, default: Any) -> Any:
         return _as_float(key, raw)
     if key in _STR_KEYS:
         if not isinstance(raw, str):
-            raise ValueError(f"DIETClassifier option '{key}' must be a string, got {raw!r}.")
+            raise ValueError(f"DIETClassifier option '{key}' must be a string, "
+                             f"got {raw!r}.")
         return raw
     if key == "random_seed":
         return None if raw is None else _as_int(key, raw)
@@ -97,7 +98,8 @@ def _convert(key: str, raw: Any, default: Any) -> Any:
     if key == "featurizers":
         if raw is None:
             return ()
-        if not isinstance(raw, list | tuple) or not all(isinstance(x, str) for x in raw):
+        if not isinstance(raw, list | tuple) or not all(isinstance(x, str)
+                                                        for x in raw):
             raise ValueError(f"DIETClassifier option '{key}' must be a list of names.")
         return tuple(raw)
     if key == "split_entities_by_comma":
@@ -126,7 +128,8 @@ def _as_int(key: str, raw: Any) -> int:
 
 def _as_float(key: str, raw: Any) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise ValueError(f"DIETClassifier option '{key}' must be a number, got {raw!r}.")
+        raise ValueError(f"DIETClassifier option '{key}' must be a number, "
+                         f"got {raw!r}.")
     return float(raw)
 
 

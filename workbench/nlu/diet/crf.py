@@ -39,7 +39,7 @@ class CRF(nn.Module):
         Returns:
             (batch,) log-likelihoods.
         """
-        unaries = unaries.float()  # the forward algorithm stays in float32 under autocast
+        unaries = unaries.float()  # stays in float32 under autocast
         n_batch, n_pos, _ = unaries.shape
         steps = torch.arange(n_pos, device=unaries.device)
         mask = (steps[None, :] < lengths[:, None]).to(unaries.dtype)  # (B, P)
@@ -114,8 +114,8 @@ class CRF(nn.Module):
         conf[rows, last] = last_conf
         current = last_tag
         for t in range(t_max - 2, -1, -1):
-            inside = (t + 1) < lengths  # (B,) position t+1 is real -> t is an inner token
-            step = scores[t] + self.weight[:, current].t()  # (B, prev): v_t(i) + A[i, y]
+            inside = (t + 1) < lengths  # (B,) t+1 is real -> t is an inner token
+            step = scores[t] + self.weight[:, current].t()  # (B, prev) v_t(i) + A[i, y]
             prev_conf, prev = torch.softmax(step, dim=1).max(dim=1)  # (B,), (B,)
             current = torch.where(inside, prev, current)
             tags[:, t] = torch.where(inside, prev, tags[:, t])

@@ -98,7 +98,8 @@ def _axis_maps(old: DietModel, spec: ModelSpec, label_matrix: torch.Tensor) -> d
     return maps
 
 
-def _copy_mapped(source: torch.Tensor, target: torch.Tensor, axes: dict, key: str) -> None:
+def _copy_mapped(source: torch.Tensor, target: torch.Tensor, axes: dict,
+                 key: str) -> None:
     for axis in range(source.dim()):
         if axis not in axes and source.shape[axis] != target.shape[axis]:
             raise ValueError(f"Cannot finetune: weight '{key}' changed size on an axis "
@@ -107,7 +108,8 @@ def _copy_mapped(source: torch.Tensor, target: torch.Tensor, axes: dict, key: st
     index_old = [slice(None)] * source.dim()
     if len(axes) == 2:  # square CRF transitions: rows and columns by tag name
         new_pos, old_pos = axes[0]
-        target[new_pos[:, None], new_pos[None, :]] = source[old_pos[:, None], old_pos[None, :]]
+        old_block = source[old_pos[:, None], old_pos[None, :]]
+        target[new_pos[:, None], new_pos[None, :]] = old_block
         return
     axis, (new_pos, old_pos) = next(iter(axes.items()))
     index_new[axis] = new_pos

@@ -55,11 +55,12 @@ class IntentHead(nn.Module):
         all_y = self.labels().float()  # (L, E)
         return self.loss(x, all_y[label_ids], all_y, label_ids)
 
-    def predict(self, cls: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Return similarities (B, L), confidences (B, L), sentence embeddings (B, E)."""
+    def predict(self, cls: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Return similarities (B, L), confidences (B, L) and embeddings (B, E)."""
         x = self.embed_text(cls).float()  # (B, E)
         all_y = self.labels().float()  # (L, E)
-        sims = similarity(x[:, None, :], all_y[None, :, :], self.similarity_kind)  # (B, L)
+        sims = similarity(x[:, None], all_y[None], self.similarity_kind)  # (B, L)
         if self.confidence == "softmax":
             conf = torch.softmax(sims, dim=-1)
         elif self.confidence == "linear_norm":  # Rasa 2.x, deprecated
@@ -90,10 +91,11 @@ class TagHead(nn.Module):
         self.crf = CRF(n_tags)
         self.scale = scale
 
-    def unaries(self, h: torch.Tensor, entity_tags: torch.Tensor | None) -> torch.Tensor:
+    def unaries(self, h: torch.Tensor,
+                entity_tags: torch.Tensor | None) -> torch.Tensor:
         """(B, P, H) encodings (+ (B, P) entity tag ids) -> (B, P, n_tags) logits."""
         if self.condition is not None:
-            one_hot = F.one_hot(entity_tags, self.condition_tags).to(h.dtype)  # (B, P, N)
+            one_hot = F.one_hot(entity_tags, self.condition_tags).to(h.dtype)  # (B,P,N)
             h = torch.cat([h, self.condition(one_hot)], dim=-1)  # (B, P, H+E)
         return self.logits(h)
 

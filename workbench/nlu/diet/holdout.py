@@ -1,4 +1,4 @@
-"""Rasa's stratified hold-out split for validation (``evaluate_on_number_of_examples``)."""
+"""Rasa's stratified hold-out split (``evaluate_on_number_of_examples``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def holdout_split(labels: np.ndarray, n_holdout: int,
     Labels with a single example stay in the training part, as in Rasa.
 
     Raises:
-        ValueError: ``n_holdout`` is smaller than the number of labels that can be split,
+        ValueError: ``n_holdout`` is smaller than the number of splittable labels,
             or leaves no training example for some label.
     """
     from sklearn.model_selection import train_test_split
@@ -24,8 +24,8 @@ def holdout_split(labels: np.ndarray, n_holdout: int,
     n_classes = int((counts > 1).sum())
     key = "evaluate_on_number_of_examples"
     if n_holdout < n_classes:
-        raise ValueError(f"DIETClassifier option '{key}' ({n_holdout}) must be at least "
-                         f"the number of intents with 2+ examples ({n_classes}).")
+        raise ValueError(f"DIETClassifier option '{key}' ({n_holdout}) must be at "
+                         f"least the number of intents with 2+ examples ({n_classes}).")
     if len(candidates) - n_holdout < n_classes:
         raise ValueError(f"DIETClassifier option '{key}' ({n_holdout}) leaves too few "
                          "training examples; lower it.")

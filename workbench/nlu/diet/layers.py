@@ -43,7 +43,8 @@ class Dropout(nn.Module):
         """Zero elements with probability ``rate`` and rescale the rest (training)."""
         if not self.training or self.rate <= 0:
             return x
-        scale = keep_mask(x.shape, self.rate, x.device).to(x.dtype).mul_(1 / (1 - self.rate))
+        keep = keep_mask(x.shape, self.rate, x.device)
+        scale = keep.to(x.dtype).mul_(1 / (1 - self.rate))
         return x * scale
 
 
@@ -63,7 +64,7 @@ def connection_mask(n_in: int, n_out: int, density: float) -> torch.Tensor:
     least one connection.
 
     Returns:
-        Bool tensor (n_out, n_in) (torch's weight layout; Rasa's kernel is its transpose).
+        Bool (n_out, n_in) (torch's weight layout; Rasa's kernel is the transpose).
     """
     if density >= 1.0:
         return torch.ones(n_out, n_in, dtype=torch.bool)

@@ -64,8 +64,9 @@ def sample_negatives(labels: torch.Tensor, n_labels: int, k: int,
 
 
 def similarities(x: torch.Tensor, y: torch.Tensor, all_y: torch.Tensor,
-                 labels: torch.Tensor, neg_labels: torch.Tensor, neg_inputs: torch.Tensor,
-                 kind: str, pool_ids: torch.Tensor | None = None) -> Similarities:
+                 labels: torch.Tensor, neg_labels: torch.Tensor,
+                 neg_inputs: torch.Tensor, kind: str,
+                 pool_ids: torch.Tensor | None = None) -> Similarities:
     """Compute the five terms with ``-1e9`` on bad negatives.
 
     Args:
@@ -128,7 +129,7 @@ class DotProductLoss(nn.Module):
     def forward(self, x: torch.Tensor, y: torch.Tensor, all_y: torch.Tensor,
                 labels: torch.Tensor, pool_ids: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return (mean loss, accuracy) of a batch; shapes as in :func:`similarities`."""
+        """Return (mean loss, accuracy); shapes as in :func:`similarities`."""
         neg_labels, neg_inputs = sample_negatives(labels, all_y.shape[0], self.k)
         sims = similarities(x, y, all_y, labels, neg_labels, neg_inputs, self.kind,
                             pool_ids)

@@ -67,7 +67,7 @@ class MaskedLanguageModel(nn.Module):
 
     def mask_inputs(self, x: torch.Tensor, packing: Packing,
                     batch: object) -> tuple[torch.Tensor, MaskedTargets]:
-        """Mask some real token rows of ``x`` (N, dim); return the new rows + targets."""
+        """Mask some real token rows of ``x`` (N, dim); return new rows + targets."""
         example = packing.index // packing.n_pos  # (N,)
         is_token = packing.positions < batch.lengths[example]  # (N,) not the CLS slot
         u = torch.rand(x.shape[0], device=x.device)
@@ -81,14 +81,15 @@ class MaskedLanguageModel(nn.Module):
                                         batch.seq_offsets)[rows]  # (M, 2)
             token_ids = torch.unique(ids, dim=0, return_inverse=True)[1]  # (M,)
             noise = torch.empty(packing.n_batch * packing.n_pos, x.shape[1],
-                                device=x.device).uniform_(float(x.min()), float(x.max()))
+                                device=x.device)
+            noise.uniform_(float(x.min()), float(x.max()))
             noise[packing.index] = x.detach()
             random_rows = noise[torch.randint(noise.shape[0], (len(rows),),
                                               device=x.device)]  # (M, dim)
         choice = torch.rand(len(rows), 1, device=x.device)
-        replaced = torch.where(choice < _MASK_VECTOR, self.mask_vector.expand_as(x[rows]),
-                               torch.where(choice < _MASK_VECTOR + _RANDOM_TOKEN,
-                                           random_rows, x[rows]))
+        kept = torch.where(choice < _MASK_VECTOR + _RANDOM_TOKEN, random_rows, x[rows])
+        replaced = torch.where(choice < _MASK_VECTOR,
+                               self.mask_vector.expand_as(kept), kept)
         masked = x.index_copy(0, rows, replaced)
         return masked, MaskedTargets(rows, x[rows], token_ids)
 

@@ -36,7 +36,8 @@ class TextEncoder(nn.Module):
         self.masked_lm = masked_lm
         self.out_dim = transformer.width if transformer is not None else ffn.out_dim
 
-    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    def forward(self, batch: Batch
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Return encodings (B, P, out_dim), mask (B, P) and the MLM loss (or None).
 
         Per-position layers run on the packed real positions only (see
@@ -103,7 +104,7 @@ class DietModel(nn.Module):
         self.tag_heads = nn.ModuleDict(tag_heads)
 
     def cls(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Pick the sentence slot (index T) or, without it, the last real token: (B, H)."""
+        """Pick the sentence slot (index T), else the last real token: (B, H)."""
         index = lengths if self.spec.sentence_dim > 0 else (lengths - 1).clamp(min=0)
         return h[torch.arange(h.shape[0], device=h.device), index]
 

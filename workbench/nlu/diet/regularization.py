@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 
-def regularized_kernels(model: nn.Module) -> list[tuple[nn.Parameter, torch.Tensor | None]]:
+def regularized_kernels(model: nn.Module
+                        ) -> list[tuple[nn.Parameter, torch.Tensor | None]]:
     """Return (kernel, mask-or-None) of every module marked ``l2_regularized``."""
     out = []
     for module in model.modules():

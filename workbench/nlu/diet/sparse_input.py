@@ -95,9 +95,10 @@ class SparseSequenceInput(nn.Module):
         self.sparse_dropout = SparseDropout(drop_rate if sparse_dropout else 0.0)
         self.dense_dropout = Dropout(drop_rate if dense_dropout else 0.0)
         self.sequence = DenseForSparse(sequence_dim, dense_dim)
-        self.sentence = DenseForSparse(sentence_dim, dense_dim) if self.has_sentence else None
+        self.sentence = (DenseForSparse(sentence_dim, dense_dim) if self.has_sentence
+                         else None)
         # Both parts are sparse and share dense_dim, so the widths only differ if a
-        # dense featurizer is added; kept for that case (Rasa's concat FFN, §4.3 step 6).
+        # dense featurizer is added; kept for that case (Rasa's concat FFN, §4.3 #6).
         seq_width = dense_dim
         sent_width = dense_dim if self.has_sentence else seq_width
         if seq_width != sent_width:  # pragma: no cover - needs dense features

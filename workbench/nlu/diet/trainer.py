@@ -1,4 +1,4 @@
-"""``train_diet``: the DIET training loop as a generator of progress events (§4.13-4.14).
+"""``train_diet``: DIET's training loop as a generator of progress events (§4.13-14).
 
 Yields :class:`BatchProgress` (coalesced), one :class:`EpochStats` per epoch and finally
 :class:`TrainedDiet`. A true ``should_stop()`` ends the run between batches without a
@@ -16,7 +16,11 @@ import numpy as np
 import torch
 
 from workbench.nlu.diet.batching import FeatureArrays, collate, epoch_batches
-from workbench.nlu.diet.builder import build_model, label_matrix_from_data, spec_from_data
+from workbench.nlu.diet.builder import (
+    build_model,
+    label_matrix_from_data,
+    spec_from_data,
+)
 from workbench.nlu.diet.config import DietConfig
 from workbench.nlu.diet.devices import resolve_device
 from workbench.nlu.diet.finetune import expand_model
@@ -31,7 +35,8 @@ from workbench.nlu.diet.regularization import (
 )
 from workbench.nlu.diet.spec import ModelSpec
 
-__all__ = ["BatchProgress", "EpochStats", "TrainedDiet", "seed_everything", "train_diet"]
+__all__ = ["BatchProgress", "EpochStats", "TrainedDiet", "seed_everything",
+           "train_diet"]
 
 _PROGRESS_INTERVAL_S = 0.25  # at most ~4 BatchProgress events per second
 
@@ -90,8 +95,8 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
     train_idx = np.arange(len(arrays))
     held_idx = None
     if config.evaluate_on_number_of_examples > 0:
-        train_idx, held_idx = holdout_split(arrays.labels, config.evaluate_on_number_of_examples,
-                                            seed)
+        train_idx, held_idx = holdout_split(
+            arrays.labels, config.evaluate_on_number_of_examples, seed)
     loop = _Loop(model, config, arrays, target, amp and target.type == "cuda")
     rng = np.random.default_rng(seed)
     strategy = config.batch_strategy if spec.intent_names else "sequence"
@@ -162,6 +167,15 @@ def _improved(scores: dict[str, float], best: dict[str, float] | None) -> bool:
             and any(scores[k] > best.get(k, -1.0) for k in scores))
 
 
+def _adam(model: DietModel, learning_rate: float) -> torch.optim.Adam:
+    """Adam with Keras' epsilon (1e-7); the fused kernel where available (~4 % faster)."""
+    try:
+        return torch.optim.Adam(model.parameters(), lr=learning_rate, eps=1e-7,
+                                fused=True)
+    except (RuntimeError, ValueError):  # device without a fused Adam kernel
+        return torch.optim.Adam(model.parameters(), lr=learning_rate, eps=1e-7)
+
+
 def _amp_dtype(device: torch.device) -> torch.dtype:
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -199,11 +213,11 @@ class _Loop:
 
     def __init__(self, model: DietModel, config: DietConfig, arrays: FeatureArrays,
                  device: torch.device, amp: bool) -> None:
-        self.model, self.config, self.arrays, self.device = model, config, arrays, device
+        self.model, self.config = model, config
+        self.arrays, self.device = arrays, device
         self.amp = amp
         self.amp_dtype = _amp_dtype(device) if amp else None
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate,
-                                          eps=1e-7)
+        self.optimizer = _adam(model, config.learning_rate)
         self.kernels = regularized_kernels(model)
         # float16 needs loss scaling; bfloat16 has float32's range and does not.
         self.scaler = (torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16

@@ -23,7 +23,7 @@ _NEG = -1e9  # Rasa's additive mask value
 
 
 def sinusoidal_positions(n_pos: int, width: int) -> torch.Tensor:
-    """Return the absolute positional encoding (n_pos, width): sin even, cos odd dims."""
+    """Return the absolute positional encoding (n_pos, width): sin even, cos odd."""
     pos = torch.arange(n_pos, dtype=torch.float64)[:, None]  # (P, 1)
     i = torch.arange(width, dtype=torch.float64)[None, :]  # (1, H)
     angles = pos / torch.pow(10000.0, (2 * (i // 2)) / width)  # (P, H)
@@ -50,7 +50,7 @@ class RelativePositions(nn.Module):
         pos = torch.arange(n_pos, device=device)
         rel = pos[None, :] - pos[:, None]  # (P, P): key - query
         if self.unidirectional:
-            # Future offsets are clipped to 0 here; they are masked by look-ahead anyway.
+            # Future offsets are clipped to 0; they are masked by look-ahead anyway.
             return rel.clamp(-self.max_position, 0) + self.max_position
         return rel.clamp(-self.max_position, self.max_position) + self.max_position
 
@@ -92,7 +92,8 @@ class MultiHeadAttention(nn.Module):
         # attention backward is ~10x slower than in float32 (measured), while the
         # projections around it gain ~3x from bfloat16.
         qkv = packing.unpack(self.qkv(x).float())
-        q, k, v = qkv.view(n_batch, n_pos, 3, self.heads, self.depth).permute(2, 0, 3, 1, 4)
+        qkv = qkv.view(n_batch, n_pos, 3, self.heads, self.depth)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)  # each (B, h, P, d)
         with torch.autocast(x.device.type, enabled=False):
             a = self._attend(q, k, v, pad)  # (B, h, P, d) float32
         a = a.transpose(1, 2).reshape(n_batch, n_pos, width)  # (B, P, H)
@@ -179,7 +180,8 @@ class TransformerEncoder(nn.Module):
         self.dropout = Dropout(drop_rate)
         self.blocks = nn.ModuleList(blocks)
         self.ln_final = nn.LayerNorm(width, eps=_LN_EPS)
-        self.register_buffer("positions", sinusoidal_positions(64, width), persistent=False)
+        self.register_buffer("positions", sinusoidal_positions(64, width),
+                             persistent=False)
 
     def forward(self, x: torch.Tensor, packing: Packing) -> torch.Tensor:
         """Encode.
@@ -192,7 +194,8 @@ class TransformerEncoder(nn.Module):
             (N, H).
         """
         if packing.n_pos > self.positions.shape[0]:
-            self.positions = sinusoidal_positions(2 * packing.n_pos, self.width).to(x.device)
+            longer = sinusoidal_positions(2 * packing.n_pos, self.width)
+            self.positions = longer.to(x.device)
         pe = self.positions.index_select(0, packing.positions)  # (N, H)
         x = self.dropout(self.project(x) * math.sqrt(self.width) + pe)  # (N, H)
         for block in self.blocks:

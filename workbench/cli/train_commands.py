@@ -52,8 +52,8 @@ def register(subparsers: Any) -> None:
                        "epochs: a tenth of the config's, at least 10); new intents "
                        "and entity types are added")
     train.add_argument("--threads", type=int, metavar="N",
-                       help="CPU threads for torch (default: torch's choice; 1 is often "
-                       "fastest on a busy machine with few cores)")
+                       help="CPU threads for torch (default: torch's choice; 1 is "
+                       "often fastest on a busy machine with few cores)")
     train.add_argument("--force", action="store_true",
                        help="recompute every node, ignoring the cache")
     train.add_argument("--progress", action=argparse.BooleanOptionalAction,

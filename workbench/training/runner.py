@@ -36,12 +36,9 @@ from workbench.training.events import (
 )
 from workbench.training.graph import TrainingStopped
 from workbench.training.run_history import CANCELLED, FAILED, FINISHED, RunHistory
+from workbench.training.session import TrainingInputError, TrainingSession
 
 _DEFAULT: Any = object()  # "derive it from project_dir" for cache and history
-
-
-class TrainingInputError(Exception):
-    """The data, configuration or options cannot be trained on (message says why)."""
 
 
 def run_training(
@@ -81,8 +78,6 @@ def run_training(
         TrainingStarted, node/epoch/embedding events, then exactly one of
         TrainingFinished, TrainingCancelled or TrainingFailed.
     """
-    from workbench.training.session import TrainingSession
-
     started = time.perf_counter()
     stop = stop or StopToken()
     folder = Path(project_dir) if project_dir is not None else None

@@ -22,10 +22,13 @@ from workbench.training.fingerprint import (
     fingerprint_of,
 )
 from workbench.training.graph import GraphExecutor
-from workbench.training.runner import TrainingInputError
 
 DEFAULT_SEED = 42
 FINETUNE_MIN_EPOCHS = 10  # finetuning default: a tenth of the epochs, at least this
+
+
+class TrainingInputError(Exception):
+    """The data, configuration or options cannot be trained on (message says why)."""
 
 
 def finetune_epochs(configured: int) -> int:

@@ -38,14 +38,20 @@ def read_json_and_arrays(folder: Path) -> tuple[dict[str, Any], dict[str, np.nda
 
 
 def pack_sparse(prefix: str, matrices: Sequence[SparseRows]) -> dict[str, np.ndarray]:
-    """Concatenate sparse matrices into five flat arrays named ``prefix_*``."""
-    empty_i = np.zeros(0, dtype=np.int64)
+    """Concatenate sparse matrices into five flat arrays named ``prefix_*``.
+
+    Row and column indices are stored as int32 (half the disk space of int64; feature
+    matrices never reach 2**31 columns) and widened again by :func:`unpack_sparse`.
+    """
+    empty_i = np.zeros(0, dtype=np.int32)
     return {
         f"{prefix}_shape": np.asarray([m.shape for m in matrices],
                                       dtype=np.int64).reshape(-1, 2),
         f"{prefix}_nnz": np.asarray([m.nnz for m in matrices], dtype=np.int64),
-        f"{prefix}_rows": np.concatenate([m.rows for m in matrices] or [empty_i]),
-        f"{prefix}_cols": np.concatenate([m.cols for m in matrices] or [empty_i]),
+        f"{prefix}_rows": np.concatenate(
+            [m.rows.astype(np.int32) for m in matrices] or [empty_i]),
+        f"{prefix}_cols": np.concatenate(
+            [m.cols.astype(np.int32) for m in matrices] or [empty_i]),
         f"{prefix}_vals": np.concatenate(
             [m.vals for m in matrices] or [np.zeros(0, dtype=np.float32)]
         ).astype(np.float32),
@@ -56,10 +62,12 @@ def unpack_sparse(prefix: str, arrays: Mapping[str, np.ndarray]) -> list[SparseR
     """Split what :func:`pack_sparse` wrote back into matrices."""
     shapes, counts = arrays[f"{prefix}_shape"], arrays[f"{prefix}_nnz"]
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    rows, cols, vals = (arrays[f"{prefix}_{part}"] for part in ("rows", "cols", "vals"))
+    rows = arrays[f"{prefix}_rows"].astype(np.int64)
+    cols = arrays[f"{prefix}_cols"].astype(np.int64)
+    vals = arrays[f"{prefix}_vals"].astype(np.float32, copy=False)
     return [
-        SparseRows((int(shape[0]), int(shape[1])), rows[start:end].astype(np.int64),
-                   cols[start:end].astype(np.int64), vals[start:end].astype(np.float32))
+        SparseRows((int(shape[0]), int(shape[1])), rows[start:end], cols[start:end],
+                   vals[start:end])
         for shape, start, end in zip(shapes, bounds[:-1], bounds[1:])
     ]
 

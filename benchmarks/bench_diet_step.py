@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[42])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--amp", action="store_true", help="bfloat16 autocast")
+    parser.add_argument("--amp", action="store_true", help="autocast (CUDA only)")
     parser.add_argument("--set", nargs="*", default=[], help="key=value DIET overrides")
     args = parser.parse_args()
     import torch

@@ -98,3 +98,36 @@ def test_accuracy_counts_positive_beating_negative_labels() -> None:
     s2 = Similarities(pos=torch.tensor([[0.0]]), il=torch.tensor([[1.0, 0.0]]),
                       ll=s.ll, ii=s.ii, li=s.li)
     assert accuracy(s2).item() == 0.0
+
+
+def _head(confidence: str, kind: str = "inner"):
+    from workbench.nlu.diet.heads import IntentHead, LabelEncoder
+    from workbench.nlu.diet.layers import Ffnn
+    from workbench.nlu.diet.losses import DotProductLoss
+
+    labels = LabelEncoder(torch.eye(3), 2, Ffnn(2, (), 1.0, 0.0), 2)
+    head = IntentHead(2, 2, labels, DotProductLoss(2, kind, "cross_entropy",
+                                                   constrain=False, scale=False),
+                      kind, confidence)
+    with torch.no_grad():  # label embeddings [1,0], [0,1], [-1,-1]; text = identity
+        labels.project.bag.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0],
+                                                      [-1.0, -1.0]]))
+        labels.project.bias.zero_()
+        labels.embed.weight.copy_(torch.eye(2))
+        labels.embed.bias.zero_()
+        head.embed_text.weight.copy_(torch.eye(2))
+        head.embed_text.bias.zero_()
+    return head.eval()
+
+
+@pytest.mark.parametrize(("confidence", "expected"), [
+    ("softmax", torch.softmax(torch.tensor([2.0, 1.0, -3.0]), 0).tolist()),
+    ("linear_norm", [2 / 3, 1 / 3, 0.0]),
+    ("auto", [2.0, 1.0, -3.0]),
+])
+def test_intent_confidences_over_all_labels(confidence: str, expected: list) -> None:
+    head = _head(confidence)
+    sims, conf, emb = head.predict(torch.tensor([[2.0, 1.0]]))
+    assert sims[0].tolist() == [2.0, 1.0, -3.0]
+    assert conf[0].tolist() == pytest.approx(expected, rel=1e-5)
+    assert emb[0].tolist() == [2.0, 1.0]

@@ -3,7 +3,10 @@
 A batch arrives as "bags": every real position (tokens and the sentence slot, packed
 row-major, see :mod:`workbench.nlu.diet.packing`) is a bag of (column, value) entries,
 so the sparse->dense projection is one ``EmbeddingBag(mode="sum",
-per_sample_weights=...)`` call and padding is never materialised.
+per_sample_weights=...)`` call and padding is never materialised. Measured forward +
+backward for 800 rows x 28k non-zeros (2984 -> 128, one thread): EmbeddingBag 3.7 ms,
+``torch.sparse.mm`` on COO 4.5 ms (CSR 3.8 ms plus a conversion per batch), gather +
+``index_add`` 14.3 ms.
 """
 
 from __future__ import annotations

@@ -52,8 +52,8 @@ def register(subparsers: Any) -> None:
                        "epochs: a tenth of the config's, at least 10); new intents "
                        "and entity types are added")
     train.add_argument("--threads", type=int, metavar="N",
-                       help="CPU threads for torch (default: torch's choice; 1 is "
-                       "often fastest on a busy machine with few cores)")
+                       help="CPU threads for torch (default: the cores the current "
+                       "load average leaves idle, at least 1)")
     train.add_argument("--force", action="store_true",
                        help="recompute every node, ignoring the cache")
     train.add_argument("--progress", action=argparse.BooleanOptionalAction,
@@ -140,10 +140,9 @@ def run_train(args: argparse.Namespace) -> int:
     from workbench.training.progress import TerminalReporter
     from workbench.training.runner import run_training
 
-    if args.threads is not None:
-        import torch  # only here: the other commands stay torch-free
+    from workbench.training.threads import apply_thread_count
 
-        torch.set_num_threads(args.threads)  # per OS thread: this one trains
+    apply_thread_count(args.threads)  # imports torch: the other commands stay torch-free
     interactive = sys.stdout.isatty()
     progress = interactive if args.progress is None else args.progress
     reporter = TerminalReporter(sys.stdout, sys.stderr, progress=progress,

@@ -43,6 +43,9 @@ class _TrainingJob(QObject):
         last = 0.0
         try:
             from workbench.training.runner import run_training  # imports torch
+            from workbench.training.threads import apply_thread_count
+
+            apply_thread_count(None)
 
             events = run_training(
                 self._snapshot,

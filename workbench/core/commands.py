@@ -120,18 +120,15 @@ class ReplaceExample(_IntentGuard):
         self.restore(project)
 
 
-class MoveExamples(_IntentGuard):
-    """Give the examples at ``indices`` another intent (they keep their rows)."""
+class _Retarget(_IntentGuard):
+    """Gives examples the intent ``target``; undo puts back the very same objects."""
 
-    def __init__(self, indices: Iterable[int], target: str) -> None:
+    def __init__(self, target: str) -> None:
         super().__init__()
-        self.indices, self.target = sorted(set(indices)), target
+        self.target = target
         self._old: list[tuple[int, Example]] = []
-        self.text = f"Move {_count(len(self.indices), 'example')} to {target}"
 
-    def redo(self, project: Project) -> None:
-        self.remember(project)
-        self._old = [(i, project.examples[i]) for i in self.indices]
+    def _retarget(self, project: Project) -> None:
         for index, example in self._old:
             project.replace_example(index, replace(example, intent=self.target))
 
@@ -139,6 +136,20 @@ class MoveExamples(_IntentGuard):
         for index, example in self._old:
             project.replace_example(index, example)
         self.restore(project)
+
+
+class MoveExamples(_Retarget):
+    """Give the examples at ``indices`` another intent (they keep their rows)."""
+
+    def __init__(self, indices: Iterable[int], target: str) -> None:
+        super().__init__(target)
+        self.indices = sorted(set(indices))
+        self.text = f"Move {_count(len(self.indices), 'example')} to {target}"
+
+    def redo(self, project: Project) -> None:
+        self.remember(project)
+        self._old = [(i, project.examples[i]) for i in self.indices]
+        self._retarget(project)
 
 
 class RenameIntent:
@@ -160,14 +171,12 @@ class RenameIntent:
             project.replace_example(index, example)
 
 
-class MergeIntents(_IntentGuard):
+class MergeIntents(_Retarget):
     """Move every example of ``sources`` into ``target`` and drop the sources."""
 
     def __init__(self, sources: Sequence[str], target: str) -> None:
-        super().__init__()
+        super().__init__(target)
         self.sources = [s for s in dict.fromkeys(sources) if s != target]
-        self.target = target
-        self._old: list[tuple[int, Example]] = []
         self.text = f"Merge {', '.join(self.sources)} into {target}"
 
     def redo(self, project: Project) -> None:
@@ -181,13 +190,7 @@ class MergeIntents(_IntentGuard):
                         default=len(intents))
             intents.insert(first, self.target)
         project.set_intents([name for name in intents if name not in names])
-        for index, example in self._old:
-            project.replace_example(index, replace(example, intent=self.target))
-
-    def undo(self, project: Project) -> None:
-        for index, example in self._old:
-            project.replace_example(index, example)
-        self.restore(project)
+        self._retarget(project)
 
 
 class DeleteIntent:

@@ -73,8 +73,8 @@ def project_embeddings(model: Any, data: Any, indices: np.ndarray,
                 messages = [data.messages[i] for i in chosen]
                 batch = collate_messages(messages,
                                          has_sentence=model.spec.sentence_dim > 0)
-                out = model.predict(batch.to(device))
-                chunks.append(out.sentence_embeddings.float().cpu().numpy())  # (b, E)
+                embedded = model.sentence_embeddings(batch.to(device))  # (b, E)
+                chunks.append(embedded.float().cpu().numpy())
     finally:
         model.train(was_training)
     embeddings = np.concatenate(chunks, axis=0)  # (n, E)

@@ -142,6 +142,12 @@ class DietModel(nn.Module):
             tags[kind] = (ids, tag_conf)
         return DietPrediction(sims, conf, emb, tags, batch.lengths)
 
+    def sentence_embeddings(self, batch: Batch) -> torch.Tensor:
+        """Embed the sentences of a collated batch: (B, E); no tag decoding."""
+        h, _, _ = self.encoder(batch)  # (B, P, H)
+        _, _, emb = self.intent.predict(self.cls(h, batch.lengths))
+        return emb
+
     @torch.no_grad()
     def apply_connection_masks_(self) -> None:
         """Re-zero every randomly connected layer's masked weights (after each step)."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from workbench.core.example_list import ExampleList
 from workbench.core.examples import Example
+from workbench.qt.models.column_table_model import ColumnTableModel
 from workbench.qt.models.roles import EXAMPLE_INDEX_ROLE, EXAMPLE_ROLE, SORT_ROLE
 
 COLUMNS = ("Text", "Intent", "Entities", "Source")
@@ -23,12 +24,14 @@ TEXT_COLUMN, INTENT_COLUMN, ENTITIES_COLUMN, SOURCE_COLUMN = range(4)
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class ExampleTableModel(QAbstractTableModel):
+class ExampleTableModel(ColumnTableModel):
     """Present ``examples`` as a table of text, intent, entity types and source.
 
     Args:
         examples: the project's evented example list.
     """
+
+    columns = COLUMNS
 
     def __init__(self, examples: ExampleList, parent: Any = None) -> None:
         super().__init__(parent)
@@ -64,10 +67,6 @@ class ExampleTableModel(QAbstractTableModel):
         """Number of examples."""
         return 0 if parent.isValid() else len(self._examples)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        """Number of columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
     def headerData(  # noqa: N802
         self,
         section: int,
@@ -75,11 +74,10 @@ class ExampleTableModel(QAbstractTableModel):
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         """Column titles; row numbers start at 1."""
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return str(section + 1)
+        vertical = orientation == Qt.Orientation.Vertical
+        if vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return super().headerData(section, orientation, role)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, the example object, its row index or a sort key."""

@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
+from workbench.qt.models.column_table_model import ColumnTableModel
 from workbench.qt.models.roles import SORT_ROLE
 
 _Index = QModelIndex | QPersistentModelIndex
 INTENT_ROLE = Qt.ItemDataRole.UserRole + 10  # intent name; None for the "all" row
 
 
-class IntentTableModel(QAbstractTableModel):
+class IntentTableModel(ColumnTableModel):
     """Rows: "All intents", then ``project.intents`` in file order, with counts.
 
     Call ``refresh(project)`` after edits: counts update in place; a changed list of
     names resets the model (views restore their selection by name).
     """
+
+    columns = ("Intent", "Examples")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -60,22 +63,6 @@ class IntentTableModel(QAbstractTableModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         """All-intents row plus one per intent."""
         return 0 if parent.isValid() else len(self._names) + 1
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        """Name and count."""
-        return 0 if parent.isValid() else 2
-
-    def headerData(  # noqa: N802
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        """Column titles."""
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Intent", "Examples")[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Name, count, the intent (``INTENT_ROLE``) or a sort key."""

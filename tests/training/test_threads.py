@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-from workbench.training.threads import auto_thread_count
+import pytest
+
+from workbench.training.threads import apply_thread_count, auto_thread_count
 
 
 def test_auto_thread_count_uses_idle_cores() -> None:
-    assert auto_thread_count(cpu_count=2, load_average=0.1) == 2
-    assert auto_thread_count(cpu_count=8, load_average=3.2) == 5
+    assert auto_thread_count(cpu_count=2, busy_cores=0.1) == 2
+    assert auto_thread_count(cpu_count=8, busy_cores=3.2) == 5
 
 
 def test_auto_thread_count_keeps_one_thread_on_a_busy_machine() -> None:
-    assert auto_thread_count(cpu_count=2, load_average=1.6) == 1
-    assert auto_thread_count(cpu_count=2, load_average=7.0) == 1
+    assert auto_thread_count(cpu_count=2, busy_cores=1.6) == 1
+    assert auto_thread_count(cpu_count=2, busy_cores=7.0) == 1
 
 
-def test_auto_thread_count_reads_this_machine() -> None:
-    assert auto_thread_count() >= 1
+def test_auto_thread_count_measures_this_machine() -> None:
+    assert 1 <= auto_thread_count() <= 64
+
+
+def test_apply_thread_count_explicit_and_environment(monkeypatch: pytest.MonkeyPatch
+                                                     ) -> None:
+    import torch
+
+    previous = torch.get_num_threads()
+    try:
+        assert apply_thread_count(1) == 1
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        torch.set_num_threads(2)
+        assert apply_thread_count(None) == 2  # the environment's choice is kept
+    finally:
+        torch.set_num_threads(previous)

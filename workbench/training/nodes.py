@@ -18,11 +18,13 @@ matches the old model's weights.
 from __future__ import annotations
 
 import json
+import pkgutil
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import workbench.nlu.diet as diet_package
 from workbench.nlu.featurizers import registry
 from workbench.nlu.featurizers.base import Featurizer
 from workbench.nlu.featurizers.training_data import (
@@ -55,11 +57,12 @@ _FEATURES_CODE = ("workbench.nlu.pipeline", "workbench.nlu.featurizers.training_
                   "workbench.nlu.features", "workbench.nlu.bilou",
                   "workbench.nlu.sparse",
                   "workbench.training.storage")
-DIET_CODE = tuple(f"workbench.nlu.diet.{name}" for name in (
-    "batching", "builder", "config", "crf", "finetune", "heads", "holdout", "layers",
-    "losses", "model", "regularization", "sparse_input", "spec", "trainer",
-    "transformer", "config_parsing", "devices", "masked_lm", "memory", "packing",
-    "progress")) + ("workbench.training.diet_node",)
+# Every module of the DIET package (found on disk, so a new module cannot be forgotten).
+DIET_CODE = tuple(
+    f"workbench.nlu.diet.{info.name}"
+    for info in sorted(pkgutil.iter_modules(diet_package.__path__),
+                       key=lambda info: info.name)
+) + ("workbench.training.diet_node",)
 _SYNONYM_CODE = ("workbench.nlu.synonyms",)
 
 

@@ -6,9 +6,8 @@ OpenMP thread) and its dynamic mmap threshold grows. RSS then climbs although no
 leaks (financial_demo, 2 threads: 1.37 GB peak after 100 epochs). A fixed 8 MiB mmap
 threshold sends the largest buffers straight back to the OS, and ``malloc_trim`` after an
 epoch, while the process is above 512 MB, returns the rest (12 epochs: peak 535 -> 486 MB;
-a 1 MiB
-threshold saved a little more memory but cost 30 % CPU in page faults). Elsewhere this
-is a no-op.
+a 1 MiB threshold saved a little more memory but cost 30 % CPU in page faults).
+Elsewhere this is a no-op.
 """
 
 from __future__ import annotations

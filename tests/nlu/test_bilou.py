@@ -74,6 +74,42 @@ def test_split_entities_by_comma() -> None:
     assert [e["value"] for e in joined] == ["apples, pears", "kiwis"]
 
 
+def test_unset_split_setting_splits_like_rasa() -> None:
+    text = "apples, pears and kiwis"
+    tags = {"entity": ["B-fruit", "L-fruit", "O", "U-fruit"]}
+    conf = {"entity": [1.0] * 4}
+    entities = tags_to_entities(text, TOKENIZER.tokenize(text), tags, conf,
+                                split_entities_by_comma=None)
+    assert [e["value"] for e in entities] == ["apples", "pears", "kiwis"]
+
+
+def test_entity_types_spanning_gaps_come_from_annotations() -> None:
+    from types import SimpleNamespace as NS
+
+    from workbench.nlu.bilou import entity_types_spanning_gaps, resolve_split_setting
+
+    def example(text: str, *spans: tuple[str, str]) -> NS:
+        found = [NS(start=text.index(v), end=text.index(v) + len(v), entity=t)
+                 for v, t in spans]
+        return NS(text=text, entities=found)
+
+    examples = [
+        example("add Star Light, Star Bright to jazz", ("Star Light, Star Bright", "song"),
+                ("jazz", "playlist")),
+        example("fly to St. Louis", ("St. Louis", "city")),
+        example("fly to New York", ("New York", "city2")),
+        example("it is 5pm-6pm now", ("5pm-6pm", "time")),  # one token: no gap
+        example("order pizza, pasta", ("pizza", "food"), ("pasta", "food")),
+    ]
+    joined = entity_types_spanning_gaps(examples, TOKENIZER.tokenize)
+    assert joined == ["city", "song"]
+    assert resolve_split_setting(None, joined) == {
+        "split_entities_by_comma": True, "city": False, "song": False}
+    assert resolve_split_setting(None, []) is True
+    assert resolve_split_setting(True, joined) is True  # explicit settings win
+    assert resolve_split_setting({"song": True}, joined) == {"song": True}
+
+
 def test_consecutive_units_are_separate_entities() -> None:
     text = "Berlin Paris"
     tags = {"entity": ["U-city", "U-city"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -196,3 +197,40 @@ def test_two_seeded_runs_give_identical_metrics(tiny_project):
     _, second = train(tiny_project, seed=7, cache=None)
     assert set(first.nodes_run) == set(second.nodes_run) == ALL_NODES
     assert dict(first.metrics) == dict(second.metrics)
+
+
+def test_live_projections_can_be_skipped_without_changing_the_cache_key(tiny_project):
+    config = tiny_config(epochs=4)
+    events, final = train(tiny_project, config=config, live_projections=False)
+    assert isinstance(final, TrainingFinished)
+    projections = [e for e in events if isinstance(e, EmbeddingsProjected)]
+    assert len(projections) == 1 and projections[0].final  # only the stored one
+
+    again, cached = train(tiny_project, config=config)  # same model: from the cache
+    assert "diet" in cached.nodes_cached
+
+    shutil.rmtree(tiny_project / ".workbench")
+    events, _ = train(tiny_project, config=config)
+    live = [e for e in events if isinstance(e, EmbeddingsProjected) and not e.final]
+    assert live  # the default still projects while training
+
+
+def test_entity_types_annotated_across_commas_are_kept_whole(tiny_project):
+    from workbench.core.markup import parse_markup
+    from workbench.nlu.predictor_loader import load_model
+
+    project = load_project(tiny_project)
+    index = project.examples_of("order_pizza")[0]
+    text, spans = parse_markup("one [large, thin](size) margherita please")
+    project.replace_example(index, Example(text, "order_pizza", spans))
+    events, final = train(tiny_project, snapshot=project.snapshot())
+    assert isinstance(final, TrainingFinished), final
+    notes = [e.message for e in events if isinstance(e, TrainingNote)]
+    assert any("size" in note and "split_entities_by_comma" in note for note in notes)
+    model = load_model(final.model_path)
+    assert model.config.split_entities_by_comma == {"split_entities_by_comma": True,
+                                                    "size": False}
+
+    explicit = tiny_config(split_entities_by_comma=True)
+    _, final = train(tiny_project, snapshot=project.snapshot(), config=explicit)
+    assert load_model(final.model_path).config.split_entities_by_comma is True

@@ -154,7 +154,7 @@ def run_train(args: argparse.Namespace) -> int:
         project.snapshot(), config=config, stop=stop, seed=args.seed,
         device=args.device, epochs=args.epochs, finetune_from=args.finetune,
         out_dir=Path(args.out) if args.out else None, project_dir=folder,
-        force=args.force,
+        force=args.force, live_projections=False,
     )
     with _first_interrupt_stops(stop):
         for event in events:

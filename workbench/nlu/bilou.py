@@ -139,10 +139,60 @@ def repair_bilou(
     return tags, confidences
 
 
-def _split_setting(config: bool | Mapping[str, bool], entity: str) -> bool:
+def _split_setting(config: bool | Mapping[str, bool] | None, entity: str) -> bool:
+    if config is None:  # not resolved against training data: Rasa's default
+        return True
     if isinstance(config, Mapping):
         return bool(config.get(entity, config.get(_SPLIT_DEFAULT_KEY, True)))
     return bool(config)
+
+
+def entity_types_spanning_gaps(examples: Sequence[Any], tokenize: Any) -> list[str]:
+    """Entity types with an annotation whose tokens are 2-3 characters apart.
+
+    Rasa splits a predicted entity wherever two of its tokens are more than one
+    character apart (``"Star Light, Star Bright"``, ``"St. Louis"``) unless
+    ``split_entities_by_comma`` is false for the type, so such annotations could never
+    be predicted whole under the default. Used to resolve an unset
+    ``split_entities_by_comma`` from the training data.
+
+    Args:
+        examples: Objects with ``text`` and ``entities`` (spans with start/end/entity).
+        tokenize: ``text -> list[Token]``.
+
+    Returns:
+        Sorted entity type names.
+    """
+    found: set[str] = set()
+    for example in examples:
+        spans = [s for s in example.entities if s.entity not in found]
+        if not spans:
+            continue
+        tokens = None
+        for span in spans:
+            if span.end - span.start < 3 or not _has_gap_characters(
+                    example.text[span.start:span.end]):
+                continue
+            tokens = tokens if tokens is not None else tokenize(example.text)
+            inside = [t for t in tokens if t.start >= span.start and t.end <= span.end]
+            if any(1 < b.start - a.end <= 3 for a, b in zip(inside, inside[1:])):
+                found.add(span.entity)
+    return sorted(found)
+
+
+def _has_gap_characters(value: str) -> bool:
+    """Cheap pre-check: a gap of 2+ characters needs punctuation or 2 spaces."""
+    return any(not ch.isalnum() and not ch.isspace() for ch in value) or "  " in value
+
+
+def resolve_split_setting(setting: bool | Mapping[str, bool] | None,
+                          joined_types: Sequence[str]) -> bool | Mapping[str, bool]:
+    """An explicit setting wins; unset means Rasa's default except ``joined_types``."""
+    if setting is not None:
+        return setting
+    if not joined_types:
+        return True
+    return {_SPLIT_DEFAULT_KEY: True, **{name: False for name in joined_types}}
 
 
 def tags_to_entities(

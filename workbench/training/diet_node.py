@@ -96,8 +96,12 @@ def example_index_of_messages(snapshot: Any, data: Any) -> np.ndarray:
 def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
                     should_stop: Callable[[], bool], init_model: Any = None,
                     finetune_fingerprint: str = "", code_modules: tuple[str, ...] = (),
-                    ) -> Node:
-    """Return the DIET node; its input is the ``features`` node."""
+                    live_projections: bool = True) -> Node:
+    """Return the DIET node; its input is the ``features`` node.
+
+    ``live_projections`` false skips the projections during training (the final one
+    is always made); it does not change the result, so it is not part of the key.
+    """
 
     def compute(inputs: Mapping[str, Any]) -> Generator[Any, None, DietResult]:
         from workbench.nlu.diet.trainer import TrainedDiet, train_diet
@@ -134,8 +138,8 @@ def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
                     eta_seconds(seconds, item.total_epochs - item.epoch))
                 if item.validation:
                     yield EvaluationCompleted(item.epoch, frozen_mapping(validation))
-                if (item.epoch % every == 0 and item.epoch < item.total_epochs
-                        and "model" in holder):
+                if (live_projections and item.epoch % every == 0
+                        and item.epoch < item.total_epochs and "model" in holder):
                     projected = project_embeddings(holder["model"], data, indices,
                                                    example_indices, item.epoch)
                     if projected is not None:

@@ -55,6 +55,7 @@ def run_training(
     epochs: int | None = None,
     force: bool = False,
     history: RunHistory | None = _DEFAULT,
+    live_projections: bool = True,
 ) -> Iterator[TrainingEvent]:
     """Train the pipeline of ``snapshot`` and yield events until it ends.
 
@@ -73,6 +74,9 @@ def run_training(
             the configured epochs, at least 10 (never more than configured).
         force: Recompute every node, ignoring (and then refreshing) the cache.
         history: The run history; default ``PROJECT/.workbench/runs.db``; None: none.
+        live_projections: Yield EmbeddingsProjected during training (about every 10 %
+            of the epochs); false skips them (the final projection is always made and
+            stored with the model). Consumers without a scatter view save ~1 %.
 
     Yields:
         TrainingStarted, node/epoch/embedding events, then exactly one of
@@ -121,7 +125,8 @@ def run_training(
             yield TrainingNote(
                 f"project folder not writable; the model goes to {model_dir}")
         result = yield from recorder.observe(
-            session.run(cache, force=force, out_dir=model_dir))
+            session.run(cache, force=force, out_dir=model_dir,
+                            live_projections=live_projections))
     except GeneratorExit:
         recorder.finish(CANCELLED, message="the consumer stopped iterating")
         raise

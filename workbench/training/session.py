@@ -105,6 +105,11 @@ class TrainingSession:
         notes.extend(pipeline_config.warnings)
         notes.extend(getattr(diet_config, "warnings", ()))
         diet_config = dataclasses.replace(diet_config, epochs=epochs or default_epochs)
+        if diet_config.split_entities_by_comma is None:
+            diet_config, note = _resolve_entity_splitting(
+                diet_config, snapshot.examples, pipeline_config.build_tokenizer())
+            if note:
+                notes.append(note)
         try:
             diet_config.validate()
             target = resolve_device(device)
@@ -134,8 +139,8 @@ class TrainingSession:
             data_fingerprint=self.data.all, device=self.device,
             epochs=self.diet_config.epochs, finetune_from=self.finetune_from)
 
-    def run(self, cache: TrainingCache | None, *, force: bool, out_dir: Path
-            ) -> Generator[Any, None, RunResult]:
+    def run(self, cache: TrainingCache | None, *, force: bool, out_dir: Path,
+            live_projections: bool = True) -> Generator[Any, None, RunResult]:
         """Run the graph (restoring cached nodes) and write the model to ``out_dir``."""
         from workbench.nlu.artefacts import save_model
         from workbench.nlu.pipeline import FittedPipeline
@@ -148,7 +153,8 @@ class TrainingSession:
             self.snapshot, self.diet_config, seed=self.seed, device=self.device,
             should_stop=self.should_stop,
             init_model=finetune.model if finetune is not None else None,
-            finetune_fingerprint=self.finetune_fingerprint, code_modules=DIET_CODE)
+            finetune_fingerprint=self.finetune_fingerprint, code_modules=DIET_CODE,
+            live_projections=live_projections)
         graph = build_graph(self.snapshot, self.pipeline_config, self.data, diet_node,
                             finetune_pipeline=finetune_pipeline,
                             finetune_fingerprint=self.finetune_fingerprint,
@@ -213,3 +219,18 @@ def _load_finetune_model(path: str | Path) -> tuple[Any, str]:
     except OSError as error:
         raise TrainingInputError(f"cannot finetune from {path}: {error}") from None
     return model, hashlib.sha256(checksums).hexdigest()[:32]
+
+
+def _resolve_entity_splitting(diet_config: Any, examples: Any, tokenizer: Any
+                              ) -> tuple[Any, str | None]:
+    """Fill an unset ``split_entities_by_comma`` from the training annotations."""
+    from workbench.nlu.bilou import entity_types_spanning_gaps, resolve_split_setting
+
+    joined = entity_types_spanning_gaps(examples, tokenizer.tokenize)
+    setting = resolve_split_setting(None, joined)
+    note = None
+    if joined:
+        note = (f"entity types {', '.join(joined)} are not split at commas (their "
+                "annotations contain values like 'a, b'); set split_entities_by_comma "
+                "in config.yml to choose")
+    return dataclasses.replace(diet_config, split_entities_by_comma=setting), note

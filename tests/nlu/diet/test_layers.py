@@ -135,3 +135,63 @@ def test_model_predict_is_independent_of_batch_padding(synthetic_data) -> None:
                           atol=1e-5)
     n = int(arrays.n_tokens[short])
     assert alone.tags["entity"][0][0, :n].tolist() == mixed.tags["entity"][0][0, :n].tolist()
+
+
+def _single_grid(packing: Packing) -> Packing:
+    """The same packing forced to attend over one padded grid."""
+    from workbench.nlu.diet.packing import AttentionGroup
+
+    packing._groups = ([AttentionGroup(None, packing.index, packing.mask)], None)
+    return packing
+
+
+@pytest.mark.parametrize("options", [{}, {"unidirectional": True},
+                                     {"key_rel": True, "value_rel": True}])
+def test_length_groups_give_the_same_outputs_and_gradients_as_one_grid(options) -> None:
+    torch.manual_seed(3)
+    lengths = torch.cat([torch.randint(1, 5, (60,)), torch.tensor([9, 12, 11, 7])])
+    mask = torch.arange(12)[None, :] < lengths[:, None]
+    grouped = Packing(mask)
+    assert len(grouped.attention_groups()) > 1  # the split really happens
+    covered = torch.cat([g.rows for g in grouped.attention_groups()])
+    assert sorted(covered.tolist()) == list(range(int(lengths.sum())))
+    encoder = _encoder(**options).eval()
+    x = torch.randn(int(lengths.sum()), 8, requires_grad=True)
+    out = encoder(x, grouped)
+    (out * torch.linspace(-1, 1, out.numel()).view_as(out)).sum().backward()
+    grad, x.grad = x.grad.clone(), None
+    reference = encoder(x, _single_grid(Packing(mask)))
+    (reference * torch.linspace(-1, 1, out.numel()).view_as(out)).sum().backward()
+    assert torch.allclose(out, reference, atol=1e-5)
+    assert torch.allclose(grad, x.grad, atol=1e-5)
+
+
+def test_small_or_uniform_batches_use_one_grid() -> None:
+    assert len(Packing(torch.ones(3, 4, dtype=torch.bool)).attention_groups()) == 1
+    uniform = torch.ones(32, 6, dtype=torch.bool)
+    assert Packing(uniform).attention_groups()[0].rows is None
+
+
+def test_connection_mask_follows_a_loaded_state_dict() -> None:
+    torch.manual_seed(0)
+    layer, other = RandomlyConnectedDense(6, 4, 0.3), RandomlyConnectedDense(6, 4, 0.3)
+    assert not torch.equal(layer.mask, other.mask)
+    layer.load_state_dict(other.state_dict())
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    layer.apply_mask_()
+    assert torch.equal(layer.weight != 0, other.mask)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.1, 0.2, 0.5, 0.9])
+def test_keep_mask_keeps_the_right_fraction_reproducibly(rate: float) -> None:
+    from workbench.nlu.diet.layers import keep_mask
+
+    torch.manual_seed(7)
+    mask = keep_mask((300, 701), rate, torch.device("cpu"))
+    assert mask.shape == (300, 701) and mask.dtype == torch.bool
+    assert abs(mask.float().mean().item() - (1 - rate)) < 0.005
+    torch.manual_seed(7)
+    assert torch.equal(mask, keep_mask((300, 701), rate, torch.device("cpu")))
+    assert not torch.equal(keep_mask((300, 701), 0.5, torch.device("cpu")),
+                           keep_mask((300, 701), 0.5, torch.device("cpu")))

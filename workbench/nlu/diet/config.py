@@ -92,8 +92,12 @@ class DietConfig:
     BILOU_flag: bool = True  # BILOU tagging (else IO tags)  # noqa: N815 (Rasa's name)
     # restrict to these featurizer aliases (empty = all)
     featurizers: tuple[str, ...] = ()
-    # Entity post-processing (§4.11): bool or per entity type.
-    split_entities_by_comma: bool | Mapping[str, bool] = True
+    # Entity post-processing (§4.11): split a predicted entity where two of its tokens
+    # are 2-3 characters apart (", ", ". "); bool or per entity type. Unset (None):
+    # Rasa's true, except for entity types whose training annotations span such a gap
+    # ("Star Light, Star Bright"), which would otherwise never be predicted whole; the
+    # resolved mapping is stored with the model.
+    split_entities_by_comma: bool | Mapping[str, bool] | None = None
     # Messages about unknown or deprecated keys found by from_rasa (not a setting).
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
 

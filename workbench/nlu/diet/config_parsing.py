@@ -103,7 +103,7 @@ def _convert(key: str, raw: Any, default: Any) -> Any:
             raise ValueError(f"DIETClassifier option '{key}' must be a list of names.")
         return tuple(raw)
     if key == "split_entities_by_comma":
-        if isinstance(raw, bool):
+        if raw is None or isinstance(raw, bool):
             return raw
         if isinstance(raw, Mapping) and all(isinstance(v, bool) for v in raw.values()):
             return {str(k): v for k, v in raw.items()}

@@ -85,3 +85,18 @@ def test_pruned_max_plus_is_exact() -> None:
         spread = float(trans.max() - trans.min())
         got = _max_plus(v, trans.t().contiguous(), spread)
         assert torch.allclose(got, expected)
+
+
+def test_numpy_decode_of_small_batches_matches_the_batched_torch_decode() -> None:
+    torch.manual_seed(5)
+    crf = CRF(9)
+    with torch.no_grad():
+        crf.weight.mul_(3)
+    unaries = torch.randn(12, 7, 9) * 2  # 12 > the NumPy batch limit: torch path
+    lengths = torch.tensor([7, 6, 1, 0, 3, 7, 2, 5, 4, 6, 1, 7])
+    tags, conf = crf.decode(unaries, lengths)
+    for start in range(0, 12, 4):  # batches of 4: NumPy path
+        small_tags, small_conf = crf.decode(unaries[start:start + 4],
+                                            lengths[start:start + 4])
+        assert torch.equal(small_tags, tags[start:start + 4])
+        assert torch.allclose(small_conf, conf[start:start + 4], atol=1e-6)

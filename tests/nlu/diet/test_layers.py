@@ -195,3 +195,18 @@ def test_keep_mask_keeps_the_right_fraction_reproducibly(rate: float) -> None:
     assert torch.equal(mask, keep_mask((300, 701), rate, torch.device("cpu")))
     assert not torch.equal(keep_mask((300, 701), 0.5, torch.device("cpu")),
                            keep_mask((300, 701), 0.5, torch.device("cpu")))
+
+
+def test_sparse_inference_matches_dense_and_follows_weight_updates() -> None:
+    torch.manual_seed(0)
+    layer = RandomlyConnectedDense(32, 16, 0.2, parts=3).eval()
+    x = torch.randn(5, 32)
+    dense = torch.nn.functional.linear(x, layer.weight, layer.bias)
+    with torch.no_grad():
+        assert torch.allclose(layer(x), dense, atol=1e-5)
+        layer.weight.mul_(2.0)  # e.g. an optimiser step after finetuning
+        layer.bias.add_(1.0)
+        assert torch.allclose(layer(x), torch.nn.functional.linear(
+            x, layer.weight, layer.bias), atol=1e-5)
+    grad_mode = layer(x.requires_grad_())  # with autograd: the dense path
+    assert grad_mode.requires_grad

@@ -7,6 +7,7 @@ Positions past a sequence's length are ignored (the CLS slot and padding).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -90,6 +91,8 @@ class CRF(nn.Module):
         """
         unaries = unaries.float()
         n_batch, n_pos, _ = unaries.shape
+        if unaries.device.type == "cpu" and 0 < n_batch <= _NUMPY_MAX_BATCH:
+            return _decode_numpy(unaries, lengths, self.weight)
         device = unaries.device
         t_max = max(1, int(lengths.max())) if n_batch else 1
         # Forward pass keeps only the Viterbi scores; reducing over the last
@@ -122,6 +125,41 @@ class CRF(nn.Module):
             conf[:, t] = torch.where(inside, prev_conf, conf[:, t])
         valid = torch.arange(n_pos, device=device)[None, :] < lengths[:, None]
         return tags * valid, conf * valid
+
+
+# Up to this batch size the CPU decodes with NumPy: a parse decodes one message, and
+# ~60 small torch ops (~0.5 ms) become ~0.05 ms.
+_NUMPY_MAX_BATCH = 8
+
+
+def _decode_numpy(unaries: torch.Tensor, lengths: torch.Tensor,
+                  weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """:meth:`CRF.decode` for small CPU batches (same results, see its docstring)."""
+    u = unaries.detach().numpy()  # (B, P, N)
+    trans = weight.detach().numpy()  # (prev, next)
+    n_batch, n_pos, _ = u.shape
+    tags = np.zeros((n_batch, n_pos), dtype=np.int64)
+    conf = np.zeros((n_batch, n_pos), dtype=np.float32)
+    for b, length in enumerate(lengths.tolist()):
+        if length <= 0:
+            continue
+        scores = [u[b, 0]]
+        for t in range(1, length):
+            scores.append((scores[-1][:, None] + trans).max(axis=0) + u[b, t])
+        current = int(scores[-1].argmax())
+        tags[b, length - 1] = current
+        conf[b, length - 1] = _softmax(scores[-1]).max()
+        for t in range(length - 2, -1, -1):
+            probs = _softmax(scores[t] + trans[:, current])
+            current = int(probs.argmax())
+            tags[b, t] = current
+            conf[b, t] = probs[current]
+    return torch.from_numpy(tags), torch.from_numpy(conf)
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
 
 
 def _max_plus(v: torch.Tensor, trans_t: torch.Tensor, spread: float) -> torch.Tensor:

@@ -9,6 +9,7 @@ helpers here do the same. Layers whose kernel Rasa L2-regularises carry
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -111,6 +112,7 @@ class RandomlyConnectedDense(nn.Module):
         masks = [connection_mask(n_in, n_out, density) for _ in range(parts)]
         self.register_buffer("mask", torch.cat(masks, dim=0))  # bool (out, in)
         self._mask_values: tuple[tuple, torch.Tensor] | None = None  # mask as 0/1
+        self._sparse: tuple[tuple, torch.Tensor | None] | None = None  # CSR weight
         for p in range(parts):
             glorot_uniform_(self.weight[p * n_out:(p + 1) * n_out], n_in, n_out)
         self.apply_mask_()
@@ -134,7 +136,32 @@ class RandomlyConnectedDense(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(..., n_in) -> (..., n_out * parts)."""
+        if (not self.training and x.dim() == 2 and x.shape[0] <= _SPARSE_MAX_ROWS
+                and x.device.type == "cpu" and not torch.is_grad_enabled()):
+            sparse = self._sparse_weight()
+            if sparse is not None:  # a parse: few rows, weights read once
+                if self.bias is None:
+                    return (sparse @ x.t()).t()
+                return torch.addmm(self.bias[:, None], sparse, x.t()).t()
         return F.linear(x, self.weight, self.bias)
+
+    def _sparse_weight(self) -> torch.Tensor | None:
+        """The weight in CSR form (cached until it changes); None if dense is faster."""
+        key = (self.weight.data_ptr(), self.weight._version)
+        if self._sparse is None or self._sparse[0] != key:
+            dense_enough = float(self.mask.float().mean()) > _SPARSE_MAX_DENSITY
+            with warnings.catch_warnings():  # "sparse CSR support is in beta state"
+                warnings.simplefilter("ignore")
+                weight = None if dense_enough else self.weight.detach().to_sparse_csr()
+            self._sparse = (key, weight)
+        return self._sparse[1]
+
+
+# Inference with few rows (one message) is bound by reading the weights; with Rasa's
+# connection_density 0.2 a CSR copy reads a fifth of them (measured 7 x 256 -> 1024:
+# 76 -> 47 us per layer with 2 threads).
+_SPARSE_MAX_ROWS = 64
+_SPARSE_MAX_DENSITY = 0.5
 
 
 class Embed(nn.Module):

@@ -34,3 +34,19 @@ def test_apply_thread_count_explicit_and_environment(monkeypatch: pytest.MonkeyP
         assert apply_thread_count(None) == 2  # the environment's choice is kept
     finally:
         torch.set_num_threads(previous)
+
+
+def test_busy_cores_since_an_earlier_sample_excludes_this_process(monkeypatch) -> None:
+    from workbench.training import threads
+
+    # 2 cores over 1 s: 200 ticks, 50 of them idle -> 1.5 cores busy, of which this
+    # process used 1.2 s of CPU -> 0.3 cores busy with other work; no sleeping.
+    before = threads.CpuSample((100, 0, 0, 1000, 0, 0, 0, 0), 5.0, 10.0)
+    after = threads.CpuSample((250, 0, 0, 1050, 0, 0, 0, 0), 6.2, 11.0)
+    monkeypatch.setattr(threads, "sample_cpu", lambda: after)
+    monkeypatch.setattr(threads.time, "monotonic", lambda: 11.0)
+    slept = []
+    monkeypatch.setattr(threads.time, "sleep", slept.append)
+    assert abs(threads._busy_cores(2, since=before) - 0.3) < 1e-9
+    assert threads.auto_thread_count(cpu_count=2, since=before) == 2
+    assert slept == []

@@ -104,6 +104,9 @@ def _read_config(path: str) -> dict[str, Any] | None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train and print progress; return the exit status."""
+    from workbench.training.threads import sample_cpu
+
+    started = sample_cpu()  # the thread choice measures other work from here on
     path = Path(args.project)
     if not path.exists():
         _error(f"no project at {path}: give a project folder or an NLU YAML file")
@@ -142,7 +145,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     from workbench.training.threads import apply_thread_count
 
-    apply_thread_count(args.threads)  # imports torch: the other commands stay torch-free
+    apply_thread_count(args.threads, since=started)  # imports torch: the other commands stay torch-free
     interactive = sys.stdout.isatty()
     progress = interactive if args.progress is None else args.progress
     reporter = TerminalReporter(sys.stdout, sys.stderr, progress=progress,

@@ -30,28 +30,30 @@ def _composite(window, popup, path: Path) -> None:
     image.save(str(path))
 
 
-def _train_screenshot(app, folder: Path) -> None:
-    """Train sample_projects/tiny for a few epochs and grab the Train tab."""
+def _train_screenshot(app, folder: Path, sample: str, epochs: int, name: str) -> None:
+    """Train ``sample_projects/<sample>`` for ``epochs`` and grab the Train tab."""
     from PySide6.QtCore import QEventLoop
 
     from workbench.qt.dialogs.prompter import ScriptedPrompter
     from workbench.qt.main_window import MainWindow
     from workbench.qt.settings import SettingsStore
 
-    project = folder / "tiny"
-    shutil.copytree(ROOT / "sample_projects" / "tiny", project)
-    window = MainWindow(SettingsStore.at_path(folder / "t.ini"), ScriptedPrompter())
+    project = folder / f"train-{sample}"
+    shutil.copytree(ROOT / "sample_projects" / sample, project)
+    window = MainWindow(
+        SettingsStore.at_path(folder / f"{sample}.ini"), ScriptedPrompter()
+    )
     window.resize(1280, 820)
     window.show()
     window.open_project(project)
-    window.train_view.epochs_box.setValue(40)
+    window.train_view.epochs_box.setValue(epochs)
     loop = QEventLoop()
     window.train_view.worker.finished.connect(loop.quit)
     window.actions["train"].trigger()
     loop.exec()
     window.tabs.setCurrentWidget(window.train_view)
     app.processEvents()
-    window.grab().save(str(OUT / "train-tab.png"))
+    window.grab().save(str(OUT / name))
     window.discard_and_close()
 
 
@@ -135,7 +137,9 @@ def main() -> int:
         app.processEvents()
         window.grab().save(str(OUT / "synonyms-editor.png"))
         window.discard_and_close()
-        _train_screenshot(app, Path(folder))
+        _train_screenshot(app, Path(folder), "tiny", 40, "train-tab.png")
+        # The embedding scatter is more telling with the pizza sample's 20 intents.
+        _train_screenshot(app, Path(folder), "pizza", 30, "train-embeddings.png")
     for path in sorted(OUT.glob("*.png")):
         print(path.relative_to(ROOT))
     return 0

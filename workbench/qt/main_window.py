@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.problems_panel.fix_requested.connect(self.session.apply_fix)
         self.guard.files_changed_on_disk.connect(self.prompts.on_files_changed_on_disk)
         self.train_view.model_trained.connect(self.tester_view.set_model)
+        self.train_view.example_activated.connect(self.show_example)
 
     # -- opening ----------------------------------------------------------------------
     def choose_project_folder(self) -> None:
@@ -386,14 +387,23 @@ class MainWindow(QMainWindow):
 
     def jump_to_issue(self, issue: Issue) -> None:
         """Show the example an issue is about."""
-        if issue.example_index is not None and self.examples_view.select_example(
-            issue.example_index
-        ):
-            self.tabs.setCurrentWidget(self.examples_view)
-            if self.examples_view.editor is not None:
-                self.examples_view.editor.span_editor.setFocus()
-        elif issue.path is not None:
+        if issue.example_index is not None and self.show_example(issue.example_index):
+            return
+        if issue.path is not None:
             self.statusBar().showMessage(issue.format(), 10000)
+
+    def show_example(self, index: int) -> bool:
+        """Select example ``index`` in the Examples tab and focus its span editor.
+
+        Returns False (and changes nothing) when there is no such example, e.g. an
+        index from a training run of data that has changed since.
+        """
+        if not self.examples_view.select_example(index):
+            return False
+        self.tabs.setCurrentWidget(self.examples_view)
+        if self.examples_view.editor is not None:
+            self.examples_view.editor.span_editor.setFocus()
+        return True
 
     def show_shortcuts(self) -> ShortcutsDialog:
         """Show the keyboard shortcut list (F1)."""

@@ -2,6 +2,7 @@
 
 Charts follow pyqtgraph's "reuse the item" pattern: one ``PlotDataItem`` per series,
 created once and updated with ``setData`` from ``MetricsHistory`` after each epoch.
+A third pane (``EmbeddingView``) scatters the model's sentence embeddings.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from workbench.training.events import (
     BatchProgress,
+    EmbeddingsProjected,
     EpochCompleted,
     EvaluationCompleted,
     FeaturizationProgress,
@@ -36,9 +38,11 @@ from workbench.training.events import (
     TrainingStarted,
 )
 from workbench.training.metrics import MetricsHistory
+from workbench.qt.views.embedding_view import EmbeddingView
 from workbench.qt.workers.training_worker import TrainingWorker
 
 if TYPE_CHECKING:
+    from workbench.core.snapshot import ProjectSnapshot
     from workbench.qt.session import ProjectSession
 
 _PENS = ("#3f6ad8", "#e4572e", "#29a36a", "#9b5de5", "#f4a259", "#577590")
@@ -49,9 +53,12 @@ class TrainView(QWidget):
 
     Signals:
         model_trained(str): path of the model a finished run wrote.
+        example_activated(int): a point of the embedding scatter was clicked; the
+            index of its example in the snapshot that was trained.
     """
 
     model_trained = Signal(str)
+    example_activated = Signal(int)
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +67,7 @@ class TrainView(QWidget):
         self.worker = TrainingWorker(self)
         self.history = MetricsHistory()
         self._curves: dict[str, pg.PlotDataItem] = {}
+        self._snapshot: ProjectSnapshot | None = None  # what the last run trained
         self.train_button = QPushButton("Train", self)
         self.train_button.setToolTip("Train DIET on the current (unsaved too) data")
         self.stop_button = QPushButton("Stop", self)
@@ -81,6 +89,7 @@ class TrainView(QWidget):
             plot.addLegend(offset=corner)
             plot.setLabel("bottom", "epoch")
         self.metric_plot.setYRange(0, 1.05)
+        self.embedding_view = EmbeddingView(self._example_text, self)
         self.log = QListWidget(self)
         top = QHBoxLayout()
         for widget in (self.train_button, self.stop_button, self.epochs_box):
@@ -89,6 +98,8 @@ class TrainView(QWidget):
         charts = QSplitter(self)
         charts.addWidget(self.loss_plot)
         charts.addWidget(self.metric_plot)
+        charts.addWidget(self.embedding_view)
+        charts.setSizes([300, 300, 600])  # relative: the scatter has a legend beside it
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -98,6 +109,7 @@ class TrainView(QWidget):
         self.stop_button.clicked.connect(self._on_stop_button_clicked)
         self.worker.event.connect(self.on_training_event)
         self.worker.finished.connect(self._on_worker_finished)
+        self.embedding_view.example_activated.connect(self._on_point_clicked)
 
     def start_training(self) -> bool:
         """Train a snapshot of the project as it is now (edits may continue)."""
@@ -107,11 +119,14 @@ class TrainView(QWidget):
         self.history = MetricsHistory()
         for curve in self._curves.values():
             curve.setData([], [])
+        self.embedding_view.clear()
         self.log.clear()
         self.progress.setValue(0)
         epochs = self.epochs_box.value() or None
-        if not self.worker.start(project.snapshot(), project.root, epochs):
+        snapshot = project.snapshot()
+        if not self.worker.start(snapshot, project.root, epochs):
             return False
+        self._snapshot = snapshot  # projections index its examples
         self.train_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.status.setText("Starting (loading torch)…")
@@ -154,6 +169,8 @@ class TrainView(QWidget):
             case EvaluationCompleted():
                 self.history.add(event)
                 self._redraw()
+            case EmbeddingsProjected():
+                self.embedding_view.show_projection(event)
             case TrainingFinished():
                 self.status.setText(
                     f"Finished in {event.wall_seconds:.1f} s: {event.model_path}"
@@ -168,6 +185,33 @@ class TrainView(QWidget):
                 self._note(f"Failed: {event.message}")
             case _:
                 pass
+
+    def _on_point_clicked(self, index: int) -> None:
+        """Re-emit a clicked point as the index of that example in the project now.
+
+        The project may have changed since training: the example is looked up where
+        it was, then by value; if it is gone, the status line says so.
+        """
+        snapshot, project = self._snapshot, self._session.project
+        if snapshot is None or project is None or not 0 <= index < len(snapshot.examples):
+            return
+        trained = snapshot.examples[index]
+        current = project.examples
+        if index < len(current) and current[index] == trained:
+            self.example_activated.emit(index)
+            return
+        found = next((i for i, example in enumerate(current) if example == trained), None)
+        if found is None:
+            self.status.setText(f"'{trained.text}' was edited or removed since training")
+            return
+        self.example_activated.emit(found)
+
+    def _example_text(self, index: int) -> str | None:
+        """Return the text of example ``index`` of the trained snapshot (or None)."""
+        snapshot = self._snapshot
+        if snapshot is None or not 0 <= index < len(snapshot.examples):
+            return None
+        return snapshot.examples[index].text
 
     def _note(self, text: str) -> None:
         self.log.addItem(text)

@@ -52,8 +52,8 @@ _RSS_WRAPPER = (
 )
 
 
-def train(train_file: Path, workdir: Path, seed: int, epochs: int, threads: int | None
-          ) -> dict[str, Any]:
+def train(train_file: Path, workdir: Path, seed: int, epochs: int, threads: int | None,
+          device: str = "cpu") -> dict[str, Any]:
     """Run ``workbench train`` in a fresh project; return wall time, RSS, model dir."""
     project = workdir / f"project-{seed}"
     (project / "data").mkdir(parents=True)
@@ -65,7 +65,7 @@ def train(train_file: Path, workdir: Path, seed: int, epochs: int, threads: int 
     command = [sys.executable, "-c", _RSS_WRAPPER, sys.executable, "-m",
                "workbench.cli.main", "train", str(project), "--seed", str(seed),
                "--epochs", str(epochs), "--out", str(model_dir), "--no-progress",
-               "--device", "cpu"]
+               "--device", device]
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
@@ -109,7 +109,7 @@ def evaluate_model(model_dir: Path, test_file: Path) -> dict[str, Any]:
 
 
 def run_dataset(name: str, seeds: list[int], epochs: int, threads: int | None,
-                keep: Path | None) -> dict[str, Any]:
+                keep: Path | None, device: str = "cpu") -> dict[str, Any]:
     """Train + evaluate every seed on one dataset; return per-seed rows and summary."""
     train_file, test_file = DATASETS / name / "train.yml", DATASETS / name / "test.yml"
     if not train_file.is_file():
@@ -118,7 +118,7 @@ def run_dataset(name: str, seeds: list[int], epochs: int, threads: int | None,
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         workdir = keep or Path(tmp)
         for seed in seeds:
-            row = train(train_file, workdir, seed, epochs, threads)
+            row = train(train_file, workdir, seed, epochs, threads, device)
             row.update(evaluate_model(row["model_dir"], test_file))
             row["model_dir"] = str(row["model_dir"])
             print(f"[{name} seed {seed}] " + json.dumps(
@@ -187,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="OMP_NUM_THREADS of the training process "
                         "(default: torch's choice)")
+    parser.add_argument("--device", default="cpu",
+                        help="training device: cpu (default, what the targets are for), "
+                        "cuda, mps or auto")
     parser.add_argument("--snips", action="store_true", help="also run SNIPS (1 seed)")
     parser.add_argument("--snips-epochs", type=int, default=30,
                         help="SNIPS epochs (Rasa's figure is for 30)")
@@ -196,10 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()}", flush=True)
-    results = [run_dataset(args.dataset, args.seeds, args.epochs, args.threads, args.keep)]
+    results = [run_dataset(args.dataset, args.seeds, args.epochs, args.threads, args.keep,
+                           args.device)]
     if args.snips:
         results.append(run_dataset("snips", args.seeds[:1], args.snips_epochs,
-                                   args.threads, args.keep))
+                                   args.threads, args.keep, args.device))
     for result in results:
         print()
         print(table(result))

@@ -181,3 +181,15 @@ def test_validation_golden_project_findings() -> None:
                                    "entity-not-in-domain", "missed-annotation"}
     for issue in issues:
         assert issue.format().startswith(str(issue.path))
+
+
+def test_nlu_file_without_nlu_key_is_an_error_not_silence(make_project) -> None:
+    root = make_project({
+        "data/a.yml": _nlu(""),
+        "data/forgot.yml": "- intent: greet\n  examples: |\n    - hi\n    - hello\n",
+        "data/stories.yml": "- story: not nlu\n  steps: []\n",  # other lists: quiet
+    })
+    project = load_project(root)
+    issue = _one(project.load_issues, "missing-nlu-key")
+    assert issue.severity == "error" and issue.path.name == "forgot.yml"
+    assert issue.line == 1 and "nlu:" in issue.hint

@@ -171,6 +171,13 @@ def read_data_file(path: Path, issues: list[Issue]
             return None
         text, style, tree = loaded
     is_nlu = has_nlu_section(tree)
+    if not is_nlu and _looks_like_nlu_blocks(tree):
+        issues.append(Issue(
+            "error", "missing-nlu-key",
+            "this file lists intents but has no top-level 'nlu:' key, so none of its "
+            "examples are read (Rasa ignores it too)", path, 1, None,
+            "add a line 'nlu:' above the first '- intent:' (the list may stay at the "
+            "left margin)"))
     file = DataFile(path, text, style, tree, is_nlu, fast=fast_tree is not None)
     content = read_nlu(tree, path) if is_nlu else NluContent()
     for block in content.intent_blocks:
@@ -181,6 +188,15 @@ def read_data_file(path: Path, issues: list[Issue]
     file.resource_blocks = content.resource_blocks
     issues.extend(content.issues)
     return file, content
+
+
+_NLU_BLOCK_KEYS = frozenset({"intent", "synonym", "regex", "lookup"})
+
+
+def _looks_like_nlu_blocks(tree: Any) -> bool:
+    """A top-level list of mappings keyed like NLU blocks (``nlu:`` forgotten)."""
+    return isinstance(tree, list) and any(
+        isinstance(item, dict) and _NLU_BLOCK_KEYS & set(item) for item in tree)
 
 
 def read_config(path: Path | None, issues: list[Issue]) -> dict[str, Any] | None:

@@ -230,7 +230,8 @@ def _resolve_entity_splitting(diet_config: Any, examples: Any, tokenizer: Any
     setting = resolve_split_setting(None, joined)
     note = None
     if joined:
-        note = (f"entity types {', '.join(joined)} are not split at commas (their "
-                "annotations contain values like 'a, b'); set split_entities_by_comma "
-                "in config.yml to choose")
+        names = ", ".join(joined)
+        which = f"entity type {names} is" if len(joined) == 1 else f"entity types {names} are"
+        note = (f"{which} not split at commas: annotations contain values like "
+                "'a, b' (set split_entities_by_comma in config.yml to choose)")
     return dataclasses.replace(diet_config, split_entities_by_comma=setting), note

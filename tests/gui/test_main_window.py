@@ -208,3 +208,30 @@ def test_header_click_sorts_and_undo_keeps_rows(qtbot, window):
     intents = [model.index(r, INTENT_COLUMN).data() for r in range(model.rowCount())]
     assert intents in (sorted(intents), sorted(intents, reverse=True))
     assert window.isWindowModified() is False  # sorting is a view, not an edit
+
+
+def test_third_click_on_a_header_restores_file_order(qtbot, window):
+    from PySide6.QtCore import QPoint, Qt
+
+    from workbench.qt.models.example_table_model import INTENT_COLUMN
+
+    view = window.examples_view
+    model = view.filter_model
+    header = view.table.horizontalHeader()
+
+    def texts() -> list[int]:  # source rows in view order
+        return [model.mapToSource(model.index(r, 0)).row()
+                for r in range(model.rowCount())]
+
+    def intents() -> list[str]:
+        return [model.index(r, INTENT_COLUMN).data() for r in range(model.rowCount())]
+
+    file_order = texts()
+    where = QPoint(header.sectionViewportPosition(INTENT_COLUMN) + 5, 5)
+    seen = []
+    for _ in range(3):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        seen.append(intents())
+    assert sorted(seen[0]) in (seen[0], seen[1])  # one of the clicks sorts ascending
+    assert seen[1] in (sorted(seen[1], reverse=True), sorted(seen[1]))
+    assert texts() == file_order and header.sortIndicatorSection() == -1

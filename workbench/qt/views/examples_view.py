@@ -89,8 +89,11 @@ class ExamplesView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        # File order until the user clicks a header (sorting column -1).
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        # File order until the user clicks a header (sorting column -1); clicking the
+        # same header cycles ascending, descending, back to file order.
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorClearable(True)
         self.table.setSortingEnabled(True)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)

@@ -16,6 +16,7 @@ import ctypes
 import ctypes.util
 import os
 import sys
+from collections.abc import Callable
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -66,6 +67,49 @@ def release_free_memory(budget_bytes: int = TRIM_ABOVE_BYTES) -> bool:
         return False
     lib.malloc_trim(0)
     return True
+
+
+class HeapGuard:
+    """Trim during an epoch when the heap has grown far beyond its last trimmed size.
+
+    Large data sets run hundreds of steps per epoch, and freed buffers of ever new
+    shapes pile up between the per-epoch trims (SNIPS at batch ~200: RSS 0.8 GB after
+    a trim, 2.3 GB by the end of the epoch). Checking RSS after each step is cheap (one
+    read of ``/proc/self/statm``); trimming only when it grew ``growth_bytes`` past the
+    last trim keeps small data sets (financial_demo grows ~250 MB per epoch) untouched.
+
+    Args:
+        growth_bytes: Allowed growth over the resident size after the last trim.
+        budget_bytes: Never trim below this resident size.
+    """
+
+    def __init__(self, growth_bytes: int = 512 << 20,
+                 budget_bytes: int = TRIM_ABOVE_BYTES,
+                 resident: Callable[[], int] | None = None,
+                 trim: Callable[[], None] | None = None) -> None:
+        self.growth_bytes, self.budget_bytes = growth_bytes, budget_bytes
+        self._resident = resident or _resident_bytes
+        lib = _glibc()
+        self._trim = trim or (lambda: lib.malloc_trim(0) if lib is not None else None)
+        self.enabled = trim is not None or lib is not None
+        self.floor = self._resident()
+        self.trims = 0
+
+    def after_step(self) -> bool:
+        """Trim if RSS grew too far since the last trim; return whether it did."""
+        if not self.enabled:
+            return False
+        rss = self._resident()
+        if rss <= max(self.budget_bytes, self.floor + self.growth_bytes):
+            return False
+        self._trim()
+        self.trims += 1
+        self.floor = self._resident()
+        return True
+
+    def trimmed(self) -> None:
+        """Record that the heap was just trimmed elsewhere (e.g. after an epoch)."""
+        self.floor = self._resident()
 
 
 def _resident_bytes() -> int:

@@ -26,7 +26,11 @@ from workbench.nlu.diet.config import DietConfig
 from workbench.nlu.diet.devices import resolve_device
 from workbench.nlu.diet.finetune import expand_model
 from workbench.nlu.diet.holdout import holdout_split
-from workbench.nlu.diet.memory import limit_heap_retention, release_free_memory
+from workbench.nlu.diet.memory import (
+    HeapGuard,
+    limit_heap_retention,
+    release_free_memory,
+)
 from workbench.nlu.diet.model import DietModel
 from workbench.nlu.diet.progress import BatchProgress, EpochStats, TrainedDiet
 from workbench.nlu.diet.regularization import (
@@ -103,6 +107,7 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
     rng = np.random.default_rng(seed)
     strategy = config.batch_strategy if spec.intent_names else "sequence"
     best_state, best_scores, best_epoch = None, None, config.epochs
+    heap = HeapGuard()
     for epoch in range(config.epochs):
         started = time.perf_counter()
         size = config.batch_size_for_epoch(epoch)
@@ -115,12 +120,14 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
             if should_stop():
                 return
             totals.add(loop.train_step(idx))
+            heap.after_step()
             now = time.perf_counter()
             if now - last_report >= _PROGRESS_INTERVAL_S and number < len(batches):
                 last_report = now
                 yield BatchProgress(epoch + 1, number, len(batches))
         losses, metrics = totals.summary()
-        release_free_memory()
+        if release_free_memory():
+            heap.trimmed()
         losses["reg_loss"] = float(regularization_loss(loop.kernels,
                                                        config.regularization_constant))
         validation = None

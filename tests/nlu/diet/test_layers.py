@@ -210,3 +210,11 @@ def test_sparse_inference_matches_dense_and_follows_weight_updates() -> None:
             x, layer.weight, layer.bias), atol=1e-5)
     grad_mode = layer(x.requires_grad_())  # with autograd: the dense path
     assert grad_mode.requires_grad
+
+
+def test_masks_that_are_not_prefixes_are_attended_on_one_grid() -> None:
+    mask = torch.ones(128, 12, dtype=torch.bool)
+    mask[:64, 1] = False  # a hole before real positions
+    mask[64:, 2:] = False  # short examples: a split would pay off
+    groups = Packing(mask).attention_groups()
+    assert len(groups) == 1 and groups[0].rows is None

@@ -104,6 +104,9 @@ class Packing:
         if self.mask.device.type != "cpu" or self.n_batch < 8:
             return [whole], None  # on a GPU the host round trip would cost more
         counts = self.mask.sum(1).numpy()  # (B,) real positions per example
+        if not np.array_equal(self.mask.numpy(),
+                              np.arange(self.n_pos)[None, :] < counts[:, None]):
+            return [whole], None  # real positions are not a prefix of each row
         order = np.argsort(counts, kind="stable")
         sorted_counts = counts[order]
         bounds = _best_bounds(sorted_counts)

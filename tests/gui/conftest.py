@@ -127,3 +127,24 @@ def prompter():
     from workbench.qt.dialogs.prompter import ScriptedPrompter
 
     return ScriptedPrompter()
+
+
+TINY = REPO_ROOT / "sample_projects" / "tiny"
+
+
+@pytest.fixture
+def tiny_window(qtbot, settings_store, prompter, tmp_path):
+    """A main window on a copy of sample_projects/tiny (skipped without torch)."""
+    if not TINY.is_dir():
+        pytest.skip(f"sample project missing: {TINY}")
+    pytest.importorskip("torch")
+    from workbench.qt.main_window import MainWindow
+
+    root = tmp_path / "tiny"
+    shutil.copytree(TINY, root)
+    win = MainWindow(settings_store=settings_store, prompter=prompter)
+    qtbot.addWidget(win)
+    win.open_project(root)
+    win.show()
+    yield win
+    win.discard_and_close()

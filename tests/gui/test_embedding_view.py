@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import pytest
@@ -11,7 +10,6 @@ from PySide6.QtCore import QPointF, Qt
 from tests.gui.conftest import REPO_ROOT
 from workbench.training.events import EmbeddingsProjected, frozen_array
 
-TINY = REPO_ROOT / "sample_projects" / "tiny"
 TEXTS = [f"example number {i}" for i in range(9)]
 
 
@@ -122,23 +120,6 @@ def test_out_of_range_example_index_does_nothing(window):
     window.tabs.setCurrentWidget(window.train_view)
     window.train_view.example_activated.emit(10_000)
     assert window.tabs.currentWidget() is window.train_view
-
-
-@pytest.fixture
-def tiny_window(qtbot, settings_store, prompter, tmp_path):
-    if not TINY.is_dir():
-        pytest.skip(f"sample project missing: {TINY}")
-    pytest.importorskip("torch")
-    from workbench.qt.main_window import MainWindow
-
-    root = tmp_path / "tiny"
-    shutil.copytree(TINY, root)
-    win = MainWindow(settings_store=settings_store, prompter=prompter)
-    qtbot.addWidget(win)
-    win.open_project(root)
-    win.show()
-    yield win
-    win.discard_and_close()
 
 
 def test_training_shows_embeddings_and_click_jumps_to_example(qtbot, tiny_window):

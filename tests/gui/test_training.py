@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 import pytest
 
 from tests.gui.conftest import REPO_ROOT
 
-TINY = REPO_ROOT / "sample_projects" / "tiny"
-
-
-@pytest.fixture
-def tiny_window(qtbot, settings_store, prompter, tmp_path):
-    if not TINY.is_dir():
-        pytest.skip(f"sample project missing: {TINY}")
-    pytest.importorskip("torch")
-    from workbench.qt.main_window import MainWindow
-
-    root = tmp_path / "tiny"
-    shutil.copytree(TINY, root)
-    win = MainWindow(settings_store=settings_store, prompter=prompter)
-    qtbot.addWidget(win)
-    win.open_project(root)
-    win.show()
-    yield win
-    win.discard_and_close()
 
 
 def test_window_opens_without_torch():

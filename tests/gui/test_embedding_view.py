@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from tests.gui.conftest import REPO_ROOT
 from workbench.training.events import EmbeddingsProjected, frozen_array
 
 TEXTS = [f"example number {i}" for i in range(9)]

@@ -104,7 +104,7 @@ def test_fast_loaded_file_edits_with_minimal_diff(datasets_dir: Path,
                                                   tmp_path: Path) -> None:
     source = datasets_dir / "financial_demo" / "train.yml"
     path = tmp_path / "train.yml"
-    shutil.copy(source, path)
+    shutil.copyfile(source, path)  # not the read-only mode
     project = load_project(path)
     assert project.files[0].fast
     index = next(i for i, e in enumerate(project.examples) if e.text == "yup")
@@ -147,7 +147,7 @@ def test_text_patch_save_equals_ruamel_save(datasets_dir: Path, tmp_path: Path,
     for fast in (True, False):
         monkeypatch.setattr(project_files, "USE_FAST_READER", fast)
         path = tmp_path / f"{fast}.yml"
-        shutil.copy(source, path)
+        shutil.copyfile(source, path)  # not the read-only mode
         project = load_project(path)
         for _ in range(rounds):  # a second round edits an already patched file
             _edit(project) if _ == 0 else project.remove_examples([0])

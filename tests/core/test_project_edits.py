@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from workbench.core.examples import EntitySpan, Example, LookupTable, Synonym
-from workbench.core.project import load_project
+from workbench.core.project import NewFilesNeeded, load_project
+from workbench.core.text_rules import TextRuleError
 from workbench.core.yaml_io.nlu_writer import SaveError
 
 
@@ -196,7 +197,12 @@ def test_project_unwritable_example_raises_before_touching_files(golden_project:
     project = load_project(golden_project)
     index = _index(project, "hello")
     example = project.examples[index]
-    project.replace_example(index, dataclasses.replace(example, text="two\nlines"))
+    with pytest.raises(TextRuleError, match="U\\+000A"):
+        project.insert_resource("synonyms", 3, Synonym("bad", ("two\nlines",)))
+    with pytest.raises(TextRuleError, match="U\\+000A \\(a line break\\) at position 4"):
+        project.replace_example(index, dataclasses.replace(example, text="two\nlines"))
+    # the writer's own last guard, for a value that bypassed the edit's check
+    project.examples.replace(index, dataclasses.replace(example, text="two\nlines"))
     with pytest.raises(SaveError, match="line break"):
         project.save()
     assert nlu.read_bytes() == before
@@ -257,7 +263,12 @@ def test_project_new_intent_in_empty_project_creates_nlu_file(tmp_path: Path) ->
     assert project.examples == [] or len(project.examples) == 0
     project.add_example(Example("hello", "greet"))
     project.add_example(Example("hi", "greet"))
-    assert project.save() == [tmp_path / "data" / "nlu.yml"]
+    new = tmp_path / "data" / "nlu.yml"
+    assert project.files_to_create() == [new]
+    with pytest.raises(NewFilesNeeded) as raised:  # asks before creating a file
+        project.save()
+    assert raised.value.paths == [new] and not new.exists()
+    assert project.save(create_files=True) == [new]
     reloaded = load_project(tmp_path)
     assert [e.text for e in reloaded.examples] == ["hello", "hi"]
     assert reloaded.load_issues == []
@@ -268,8 +279,8 @@ def test_project_failed_save_then_retry_writes_new_blocks_once(golden_project: P
     nlu = golden_project / "data" / "nlu.yml"
     project = load_project(golden_project)
     project.insert_resource("synonyms", 2, Synonym("cheese", ("mozzarella",)))
-    project.insert_resource("synonyms", 3, Synonym("bad", ("two\nlines",)))
-    with pytest.raises(SaveError, match="line break"):
+    project.insert_resource("synonyms", 3, Synonym("bad", (" padded",)))
+    with pytest.raises(SaveError, match="surrounding spaces"):
         project.save()
     project.replace_resource("synonyms", 3, Synonym("good", ("fine",)))
     project.save()

@@ -23,6 +23,7 @@ from workbench.core.examples import (
     Synonym,
 )
 from workbench.core.issues import Issue
+from workbench.core.load_checks import clean_stale_temps, no_project_data
 from workbench.core.project_files import (
     DataFile,
     discover,
@@ -31,13 +32,15 @@ from workbench.core.project_files import (
     read_domain_entities,
 )
 from workbench.core.snapshot import ProjectSnapshot
-from workbench.core.yaml_io.nlu_writer import SaveError
+from workbench.core.text_rules import check_example, check_name, check_resource
+from workbench.core.yaml_io.nlu_writer import NewFilesNeeded, SaveError
 
 RESOURCE_LISTS = ("synonyms", "regexes", "lookups")
 _LIST_NAMES = {"synonym": "synonyms", "regex": "regexes", "lookup": "lookups"}
 Resource = Synonym | RegexPattern | LookupTable
 
-__all__ = ["Project", "ProjectLoadError", "SaveError", "load_project"]
+__all__ = ["NewFilesNeeded", "Project", "ProjectLoadError", "SaveError",
+           "load_project"]
 
 
 class ProjectLoadError(Exception):
@@ -77,7 +80,7 @@ def _load_project(path: Path) -> Project:
         raise ProjectLoadError(f"{path}: not a YAML file; give a Rasa project folder "
                                "or an NLU .yml/.yaml file")
     layout = discover(path)
-    issues: list[Issue] = []
+    issues: list[Issue] = clean_stale_temps(layout)
     reads = [read_data_file(data_path, issues) for data_path in layout.data]
     examples = [e for read in reads if read is not None for e in read[1].examples]
     project = Project(layout.root, single_file=layout.single_file, examples=examples)
@@ -99,7 +102,11 @@ def _load_project(path: Path) -> Project:
         for resource in file.resource_blocks:
             project._list_for(resource.kind).append(resource.item)
             project._origin[id(resource.item)] = (resource.item, resource, None)
-    project.load_issues = issues
+    project.failed_paths = [p for p, read in zip(layout.data, reads, strict=True)
+                            if read is None]
+    empty = no_project_data(layout, any(f.is_nlu for f in project.files),
+                            project.failed_paths)
+    project.load_issues = issues if empty is None else [empty, *issues]
     return project
 
 
@@ -133,6 +140,8 @@ class Project:
         self.domain_entities: set[str] | None = None
         self.load_issues: list[Issue] = []
         self.files: list[DataFile] = []
+        # data files that exist but did not load: never written, never a save target
+        self.failed_paths: list[Path] = []
         self._modified = False
         # id(value) -> (value, block, slot): where an example/resource was read from or
         # last written; replacements inherit their predecessor's place.
@@ -163,7 +172,7 @@ class Project:
     @property
     def nlu_paths(self) -> list[Path]:
         """Paths of the NLU data files, in load order."""
-        return [file.path for file in self.files if file.is_nlu]
+        return [file.path for file in self.files if file.is_nlu and file.exists]
 
     def __repr__(self) -> str:
         return (f"<Project {self.root} {len(self.examples)} examples, "
@@ -206,7 +215,12 @@ class Project:
 
         Returns:
             The index it was inserted at.
+
+        Raises:
+            TextRuleError: A string of the example has a character that cannot be
+                stored (a ``ValueError``; see :mod:`workbench.core.text_rules`).
         """
+        check_example(example)
         if index is None:
             positions = self.examples_of(example.intent)
             index = positions[-1] + 1 if positions else len(self.examples)
@@ -215,7 +229,10 @@ class Project:
 
     def insert_examples(self, pairs: Iterable[tuple[int, Example]]) -> None:
         """Re-insert ``(index, example)`` pairs (final indices), e.g. for undo."""
-        for index, example in sorted(pairs, key=lambda pair: pair[0]):
+        pairs = sorted(pairs, key=lambda pair: pair[0])
+        for _, example in pairs:
+            check_example(example)
+        for index, example in pairs:
             self.examples.insert(index, example)
 
     def remove_examples(self, indices: Iterable[int]) -> list[tuple[int, Example]]:
@@ -224,6 +241,7 @@ class Project:
 
     def replace_example(self, index: int, example: Example) -> Example:
         """Replace the example at ``index`` (any edit); return the old one."""
+        check_example(example)
         return self.examples.replace(index, example)
 
     # -- intents -------------------------------------------------------------------
@@ -305,6 +323,7 @@ class Project:
 
     def insert_resource(self, kind: str, index: int, item: Resource) -> None:
         """Insert an item into ``synonyms``, ``regexes`` or ``lookups``."""
+        check_resource(item)
         self._list_for(kind).insert(index, item)
         self._resource_touched(kind)
 
@@ -317,6 +336,7 @@ class Project:
     def replace_resource(self, kind: str, index: int, item: Resource) -> Resource:
         """Replace the item at ``index`` of a resource list; return the old one."""
         items = self._list_for(kind)
+        check_resource(item)
         old = items[index]
         items[index] = item
         self._inherit_origin(old, item)
@@ -328,20 +348,37 @@ class Project:
         self._touch()
 
     # -- output --------------------------------------------------------------------
-    def save(self) -> list[Path]:
+    def save(self, *, create_files: bool = False) -> list[Path]:
         """Write changed files back atomically; return the paths written.
 
+        All files are written to temp files first and renamed only when all are
+        written. Files that did not load (``failed_paths``) are never written.
+
+        Args:
+            create_files: The user agreed to create the files the save needs
+                (``files_to_create``); without it such a save raises
+                ``NewFilesNeeded``.
+
         Raises:
-            SaveError: An edit cannot be written as Rasa YAML (nothing was changed).
-            OSError: A file could not be written (files written before stay written).
+            NewFilesNeeded: The save would create files (nothing was written).
+            SaveError: An edit cannot be written, or a file is read-only, or the
+                target file did not load (nothing was changed).
+            OSError: A file could not be written (nothing was changed, unless
+                ``error.written`` lists files already replaced).
         """
         from workbench.core.saving import save_project
 
-        written = save_project(self)
+        written = save_project(self, create_files=create_files)
         self.modified = False
         if written:
             self.saved.emit(written)
         return written
+
+    def files_to_create(self) -> list[Path]:
+        """The files the next ``save()`` would create (``[]`` if none)."""
+        from workbench.core.saving import files_to_create
+
+        return files_to_create(self)
 
     def locations(self) -> list[SourceRef | None]:
         """Current file and line of every example (``Example.source`` is as loaded)."""
@@ -361,7 +398,9 @@ class Project:
 
 
 def check_intent_name(name: str) -> None:
-    """Raise ``ValueError`` for names Rasa rejects (empty, spaces around, two ``/``)."""
+    """Raise ``ValueError`` for names Rasa rejects (empty, spaces around, two ``/``)
+    or that hold a character the project cannot store (``TextRuleError``)."""
+    check_name(name, "intent")
     if not name or name != name.strip():
         raise ValueError(f"invalid intent name {name!r}: empty or surrounded by spaces")
     if name.count("/") > 1:

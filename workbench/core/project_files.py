@@ -133,9 +133,19 @@ def _yaml_files(folder: Path, recursive: bool = True) -> list[Path]:
 
 
 def _read_tree(path: Path, issues: list[Issue]) -> tuple[str, YamlStyle, Any] | None:
+    """Read and parse ``path``; report a problem to ``issues`` and return ``None``."""
     try:
         text = read_text(path)
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        line = _byte_line(path, error.start)
+        issues.append(Issue("error", "unreadable-file",
+                            f"the file is not UTF-8 text: byte {error.start + 1} "
+                            f"(line {line}) cannot be decoded ({error.reason})",
+                            path, line, None,
+                            "save the file as UTF-8, or delete the damaged "
+                            "character on that line"))
+        return None
+    except OSError as error:
         issues.append(Issue("error", "unreadable-file", f"cannot read file: {error}",
                             path, None, None,
                             "check the file exists, is readable and is UTF-8 text"))
@@ -149,6 +159,31 @@ def _read_tree(path: Path, issues: list[Issue]) -> tuple[str, YamlStyle, Any] | 
                             "fix the YAML syntax (indentation, quotes, ':' after "
                             "keys); the rest of the project was loaded"))
         return None
+
+
+def _byte_line(path: Path, offset: int) -> int | None:
+    """1-based line of byte ``offset`` of ``path`` (``None`` if unreadable)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(offset).count(b"\n") + 1
+    except OSError:
+        return None
+
+
+def _top_level_issue(tree: Any, path: Path, what: str, keys: str) -> Issue | None:
+    """An issue for a file whose top level is not a mapping (``None`` if fine)."""
+    if tree is None or isinstance(tree, dict):
+        return None
+    kind = "a list" if isinstance(tree, list) else f"a single value ({_short(tree)})"
+    return Issue("error" if not isinstance(tree, list) else "warning", "not-a-mapping",
+                 f"the top level of this file is {kind}, not a mapping of keys; "
+                 f"nothing in it is read as {what}", path, 1, None,
+                 f"start the file with keys such as {keys}")
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def read_data_file(path: Path, issues: list[Issue]
@@ -178,6 +213,11 @@ def read_data_file(path: Path, issues: list[Issue]
             "examples are read (Rasa ignores it too)", path, 1, None,
             "add a line 'nlu:' above the first '- intent:' (the list may stay at the "
             "left margin)"))
+    elif (top := _top_level_issue(tree, path, "training data",
+                                  "'version: \"3.1\"' and 'nlu:'")) is not None:
+        issues.append(top)
+        if top.severity == "error":
+            return None  # a lone value: nothing to keep, and never to be written
     file = DataFile(path, text, style, tree, is_nlu, fast=fast_tree is not None)
     content = read_nlu(tree, path) if is_nlu else NluContent()
     for block in content.intent_blocks:
@@ -206,15 +246,14 @@ def read_config(path: Path | None, issues: list[Issue]) -> dict[str, Any] | None
     loaded = _read_tree(path, issues)
     if loaded is None:
         return None
-    data = to_plain(loaded[2])
-    if data is None:
+    if loaded[2] is None:
         return {}
-    if not isinstance(data, dict):
+    if not isinstance(loaded[2], dict):
         issues.append(Issue("error", "bad-config", "config must be a mapping of keys",
                             path, 1, None,
                             "write 'language:', 'pipeline:' ... at the top level"))
         return None
-    return data
+    return to_plain(loaded[2])
 
 
 def read_domain_entities(paths: list[Path], issues: list[Issue]) -> set[str] | None:
@@ -224,7 +263,13 @@ def read_domain_entities(paths: list[Path], issues: list[Issue]) -> set[str] | N
     entities: set[str] = set()
     for path in paths:
         loaded = _read_tree(path, issues)
-        if loaded is None or not isinstance(loaded[2], dict):
+        if loaded is None:
+            continue
+        top = _top_level_issue(loaded[2], path, "domain", "'intents:' and 'entities:'")
+        if top is not None:
+            issues.append(top)
+            continue
+        if loaded[2] is None:
             continue
         declared = loaded[2].get("entities") or []
         if not isinstance(declared, list):

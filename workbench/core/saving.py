@@ -2,25 +2,38 @@
 
 1. Assign every example to the block it came from (or inherited by an edit), else to
    the first block of its intent, else to a new block; same for resource items.
+   New blocks go into a loaded NLU file, never into a file that failed to load.
 2. Plan every block (renders all new lines; raises ``SaveError`` before touching
-   anything), then apply the plans to the ruamel trees.
-3. Dump each changed file. When ruamel cannot reproduce a file byte for byte (mixed
-   indentation styles), the lines that changed between the dump before and after the
-   edit are spliced into the original text, so untouched lines stay as they were.
-4. Write atomically; files without changes are not written at all.
+   anything); refuse read-only files and, unless allowed, files to create
+   (``NewFilesNeeded``); then apply the plans.
+3. Render each changed file: fast-read files with in-block edits by replacing lines
+   (``text_patch``); others by dumping the ruamel tree and merging the changed lines
+   into the file's own text (``text_merge``), so untouched lines, comments,
+   directives and document markers stay as they were. Every rendered text is read
+   back and must give exactly the intended data, else ``SaveError``.
+4. Commit all files at once (``atomic.commit_files``): every temp file is written
+   before the first rename; files without changes are not written at all.
 """
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from workbench.core.project_files import DataFile
-from workbench.core.yaml_io.nlu import IntentBlock, ResourceBlock, Slot, to_plain
+from workbench.core.yaml_io.atomic import (
+    CommitError,
+    FileWrite,
+    commit_files,
+    write_target,
+)
+from workbench.core.yaml_io.nlu import IntentBlock, ResourceBlock, to_plain
 from workbench.core.yaml_io.nlu_writer import (
+    NewFilesNeeded,
     Plan,
     SaveError,
     apply_plan,
@@ -29,39 +42,155 @@ from workbench.core.yaml_io.nlu_writer import (
     plan_intent_block,
     plan_resource_block,
 )
-from workbench.core.yaml_io.text_patch import adopt, patch_text, read_back
 from workbench.core.yaml_io.roundtrip import (
     YamlLoadError,
     YamlStyle,
-    atomic_write,
     dump_yaml,
     load_yaml,
 )
+from workbench.core.yaml_io.text_merge import merge_edit
+from workbench.core.yaml_io.text_patch import adopt, patch_text, read_back
 
 if TYPE_CHECKING:
     from workbench.core.project import Project
 
-__all__ = ["SaveError", "save_project"]
+__all__ = ["NewFilesNeeded", "SaveError", "files_to_create", "save_project"]
 
 _KIND_OF_LIST = {"synonyms": "synonym", "regexes": "regex", "lookups": "lookup"}
 
 
-def save_project(project: Project) -> list[Path]:
-    """Write the project's changes; return the paths written (see module docstring)."""
-    plans: list[Plan] = []
-    removals: list[IntentBlock | ResourceBlock] = []
-    additions: list[IntentBlock | ResourceBlock] = []
-    _plan_intents(project, plans, removals, additions)
-    _plan_resources(project, plans, removals, additions)
-    # files edited in memory by an earlier save whose write failed
-    touched: list[DataFile] = [file for file in project.files if file.needs_write]
-    for item in (*plans, *removals, *additions):
-        block = item.block if isinstance(item, Plan) else item
-        if block.file not in touched:
-            touched.append(block.file)
-    written = _save_as_text(project, touched, plans, removals, additions)
-    touched = [file for file in touched if file.path not in written]
+class _Work:
+    """What one save does: the plans and the files they touch."""
+
+    def __init__(self, project: Project) -> None:
+        self.plans: list[Plan] = []
+        self.removals: list[IntentBlock | ResourceBlock] = []
+        self.additions: list[IntentBlock | ResourceBlock] = []
+        _plan_intents(project, self.plans, self.removals, self.additions)
+        _plan_resources(project, self.plans, self.removals, self.additions)
+        # files edited in memory by an earlier save whose write failed
+        self.touched: list[DataFile] = [f for f in project.files if f.needs_write]
+        for item in (*self.plans, *self.removals, *self.additions):
+            block = item.block if isinstance(item, Plan) else item
+            if block.file not in self.touched:
+                self.touched.append(block.file)
+
+    def new_paths(self) -> list[Path]:
+        return [file.path for file in self.touched if not file.exists]
+
+
+def files_to_create(project: Project) -> list[Path]:
+    """The files the next ``save`` would create (``[]`` also when it would fail)."""
+    try:
+        return _Work(project).new_paths()
+    except SaveError:
+        return []
+
+
+def save_project(project: Project, *, create_files: bool = False) -> list[Path]:
+    """Write the project's changes; return the paths written (module docstring).
+
+    Raises:
+        NewFilesNeeded: Files would be created and ``create_files`` is false.
+        SaveError: Nothing was written (the message names the file and the fix).
+        OSError: A file could not be written (see ``CommitError.written``).
+    """
+    work = _Work(project)
+    _check_writable(project, work.touched)
+    if work.new_paths() and not create_files:
+        raise NewFilesNeeded(work.new_paths())
+    plans, touched = work.plans, work.touched
+    as_text = _patch_as_text(touched, plans, work.removals, work.additions)
+    touched = [file for file in touched if file not in as_text]
     plans = [plan for plan in plans if plan.block.file in touched]
+    _apply_to_trees(project, touched, plans, work.removals, work.additions)
+    rendered = {file: _render(file) for file in touched}
+    writes = [FileWrite(file.path, text) for file, (text, _) in as_text.items()]
+    writes += [FileWrite(file.path, text, create=not file.exists)
+               for file, (text, _) in rendered.items()]
+    try:
+        commit_files(writes)  # raises before any rename on (nearly) every error
+    except CommitError as error:  # a rename failed: record the files it replaced
+        _written(project, as_text, rendered, set(error.written))
+        raise
+    _written(project, as_text, rendered, {write.path for write in writes})
+    return [write.path for write in writes]
+
+
+def _written(project: Project, as_text: dict[DataFile, Any],
+             rendered: dict[DataFile, tuple[str, str]], paths: set[Path]) -> None:
+    """Make the in-memory files match what was written to ``paths``."""
+    for file, (text, (tree, mine)) in as_text.items():
+        if file.path in paths:
+            _adopt_patch(project, file, text, tree, mine)
+    for file, (text, after) in rendered.items():
+        if file.path in paths:
+            file.text, file.base_dump = text, after
+            file.exists, file.needs_write = True, False
+            file.lines_stale, file.line_tree = True, None
+
+
+def _check_writable(project: Project, touched: list[DataFile]) -> None:
+    """Refuse, before anything is written, files a save must not or cannot write."""
+    failed = set(project.failed_paths)
+    for file in touched:
+        if file.path in failed:
+            raise SaveError(f"{file.path}: this file did not load; it is never "
+                            "written. Fix it and reopen the project")
+        if not file.exists:
+            if os.path.lexists(file.path):
+                raise SaveError(f"{file.path}: a file of that name exists now; it is "
+                                "not overwritten. Reopen the project to load it")
+            continue
+        target = write_target(file.path)
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            continue  # deleted since it was read: the save writes it again
+        if not stat.S_IMODE(mode) & 0o222 or not os.access(target, os.W_OK):
+            shown = f"{file.path} (a link to {target})" if target != file.path \
+                else str(file.path)
+            raise SaveError(f"{shown} is read-only; nothing was saved. Make it "
+                            f"writable (e.g. chmod u+w '{target}') and save again")
+        if not os.access(target.parent, os.W_OK | os.X_OK):
+            raise SaveError(f"{file.path}: the folder {target.parent} is not "
+                            "writable, so the file cannot be replaced safely; nothing "
+                            "was saved. Make the folder writable and save again")
+
+
+def _patch_as_text(touched: list[DataFile], plans: list[Plan], removals: list[Any],
+                   additions: list[Any]
+                   ) -> dict[DataFile, tuple[str, tuple[Any, list[Plan]]]]:
+    """Fast-read files whose edits are line replacements: their new text (text_patch)."""
+    structural = {id(block.file) for block in (*removals, *additions)}
+    result: dict[DataFile, tuple[str, tuple[Any, list[Plan]]]] = {}
+    for file in touched:
+        if not file.fast or file.needs_write or id(file) in structural:
+            continue
+        mine = [plan for plan in plans if plan.block.file is file]
+        text = patch_text(file.text, mine)
+        tree = read_back(file, text, mine) if text is not None else None
+        if text is not None and tree is not None:
+            result[file] = (text, (tree, mine))
+    return result
+
+
+def _adopt_patch(project: Project, file: DataFile, text: str, tree: Any,
+                 mine: list[Plan]) -> None:
+    file.text = text
+    for plan in mine:
+        plan.block.slots = plan.slots
+        if isinstance(plan.block, IntentBlock):
+            plan.block.style = plan.style
+        for slot in plan.slots:
+            if slot.value is not None:
+                project._origin[id(slot.value)] = (slot.value, plan.block, slot)
+    adopt(file, tree)
+
+
+def _apply_to_trees(project: Project, touched: list[DataFile], plans: list[Plan],
+                    removals: list[Any], additions: list[Any]) -> None:
+    """Edit the ruamel trees of ``touched`` files (they are written afterwards)."""
     for file in touched:  # swap in ruamel trees before anything is edited
         file.materialize()
     for file in touched:  # remember what the unedited tree dumps to
@@ -71,6 +200,7 @@ def save_project(project: Project) -> list[Path]:
         file.needs_write = True
     for block in removals:
         _remove_block(block)
+
     def old_place(block: Any) -> int:
         return block.removed_at if block.removed_at is not None else 1 << 30
 
@@ -91,34 +221,6 @@ def save_project(project: Project) -> list[Path]:
         for slot in plan.slots:
             if slot.value is not None:
                 project._origin[id(slot.value)] = (slot.value, plan.block, slot)
-    return [*written, *(_write(file) for file in touched)]
-
-
-def _save_as_text(project: Project, touched: list[DataFile], plans: list[Plan],
-                  removals: list[Any], additions: list[Any]) -> list[Path]:
-    """Write fast-read files whose edits are line replacements (text_patch)."""
-    structural = {id(block.file) for block in (*removals, *additions)}
-    written: list[Path] = []
-    for file in touched:
-        if not file.fast or file.needs_write or id(file) in structural:
-            continue
-        mine = [plan for plan in plans if plan.block.file is file]
-        text = patch_text(file.text, mine)
-        tree = read_back(file, text, mine) if text is not None else None
-        if text is None or tree is None:
-            continue
-        atomic_write(file.path, text)
-        file.text = text
-        for plan in mine:
-            plan.block.slots = plan.slots
-            if isinstance(plan.block, IntentBlock):
-                plan.block.style = plan.style
-            for slot in plan.slots:
-                if slot.value is not None:
-                    project._origin[id(slot.value)] = (slot.value, plan.block, slot)
-        adopt(file, tree)
-        written.append(file.path)
-    return written
 
 
 def _plan_intents(project: Project, plans: list[Plan], removals: list[Any],
@@ -233,11 +335,14 @@ def _values(item: Any) -> tuple[str, ...]:
 def _target_file(project: Project, path: Path | None, kind: str) -> DataFile:
     """Choose the file a new block goes into.
 
-    The file the user chose; else, for resources, the first file that already holds
-    that kind; else the main NLU file: among files with intent blocks the one closest
-    to the project root (``data/nlu.yml`` before ``data/more/x.yml``), in load order;
-    a new ``data/nlu.yml`` if the project has no NLU file.
+    A single-file project: that file (``SaveError`` if it did not load). Else the file
+    the user chose; else, for resources, the first file that already holds that kind;
+    else the main NLU file: among files with intent blocks the one closest to the
+    project root (``data/nlu.yml`` before ``data/more/x.yml``), in load order. Without
+    a loaded NLU file: a new file at a free path (never a file that exists or failed).
     """
+    if project.single_file:
+        return _single_target(project)
     nlu_files = [f for f in project.files if f.is_nlu]
     if path is not None:
         for file in nlu_files:
@@ -250,13 +355,54 @@ def _target_file(project: Project, path: Path | None, kind: str) -> DataFile:
     if nlu_files:
         with_intents = [f for f in nlu_files if f.intent_blocks] or nlu_files
         return min(with_intents, key=lambda f: len(f.path.parts))
-    new_path = Path(path) if path is not None else project.root / "data" / "nlu.yml"
+    file = DataFile(_free_path(project, path), "", YamlStyle(), _new_tree(), True,
+                    exists=False)
+    project.files.append(file)
+    return file
+
+
+def _new_tree() -> CommentedMap:
     tree = CommentedMap()
     tree["version"] = "3.1"
     tree["nlu"] = CommentedSeq()
-    file = DataFile(new_path, "", YamlStyle(), tree, True, exists=False)
-    project.files.append(file)
+    return tree
+
+
+def _single_target(project: Project) -> DataFile:
+    """The file of a single-file project, made ready to take ``nlu:`` blocks."""
+    for path in project.failed_paths:
+        raise SaveError(f"{path}: this file did not load, so nothing can be saved "
+                        "into it; fix the problem shown for it (or reopen it after "
+                        "fixing it in an editor), then save again. Nothing was written")
+    if not project.files:
+        raise SaveError(f"{project.root}: the project has no data file to save into")
+    file = project.files[0]
+    if file.tree is None and not file.text.strip():  # an empty file
+        file.tree, file.base_dump, file.fast = _new_tree(), file.text, False
+    if not isinstance(file.tree, CommentedMap) and not file.fast:
+        raise SaveError(f"{file.path}: the file's top level is not a mapping, so no "
+                        "'nlu:' blocks can be added; nothing was written. Add a line "
+                        "'nlu:' to it, or open a project folder")
+    file.is_nlu = True
     return file
+
+
+def _free_path(project: Project, wanted: Path | None) -> Path:
+    """A path for a new NLU file where no file exists, loaded or not."""
+    known = {f.path for f in project.files} | set(project.failed_paths)
+
+    def free(path: Path) -> bool:
+        return path not in known and not os.path.lexists(path)
+
+    if wanted is not None and free(Path(wanted)):
+        return Path(wanted)
+    folder = project.root / "data"
+    number = 1
+    while True:
+        candidate = folder / ("nlu.yml" if number == 1 else f"nlu_{number}.yml")
+        if free(candidate):
+            return candidate
+        number += 1
 
 
 def _nlu_seq(file: DataFile) -> CommentedSeq:
@@ -280,59 +426,44 @@ def _remove_block(block: IntentBlock | ResourceBlock) -> None:
     block.alive = False
 
 
-def _write(file: DataFile) -> Path:
+def _render(file: DataFile) -> tuple[str, str]:
+    """Return ``(text to write, ruamel dump)`` of an edited tree.
+
+    The dump's changes are merged into the file's own text; the result (or, failing
+    that, the plain dump) must read back to exactly the tree's data.
+
+    Raises:
+        SaveError: Neither reads back as intended (nothing is written).
+    """
     after = dump_yaml(file.tree, file.style)
     base = file.base_dump if file.base_dump is not None else after
-    text = after if base == file.text else splice(file.text, base, after, file.style)
-    file.path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(file.path, text)
-    file.text = text
-    file.base_dump = after
-    file.exists = True
-    file.needs_write = False
-    file.lines_stale, file.line_tree = True, None
-    return file.path
+    wanted = _comparable(file.tree)
+    candidates = [merge_edit(file.text, base, after)] if file.exists else []
+    candidates.append(after)
+    for text in candidates:
+        if _reads_as(text, file.style, wanted):
+            return text, after
+    raise SaveError(f"{file.path}: the edited file would not read back as intended "
+                    "(a YAML construct the writer cannot reproduce); nothing was "
+                    "written. Please report this file")
 
 
-def splice(original: str, before: str, after: str, style: YamlStyle) -> str:
-    """Apply the line changes ``before -> after`` to ``original``.
-
-    ``before`` is ruamel's dump of the unedited tree, which differs from ``original``
-    only in indentation when ruamel cannot reproduce a file's mixed styles. Lines are
-    matched one to one; inserted lines are shifted by the indentation difference of
-    their neighbour. Falls back to ``after`` when the result would not load to the
-    same data.
-    """
-    a_lines = original.splitlines(keepends=True)
-    b_lines = before.splitlines(keepends=True)
-    c_lines = after.splitlines(keepends=True)
-    if len(a_lines) != len(b_lines):
-        return after
-    out: list[str] = []
-    matcher = SequenceMatcher(None, b_lines, c_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            out.extend(a_lines[i1:i2])
-        elif tag in ("replace", "insert"):
-            near = min(max(i1 - 1, 0), len(a_lines) - 1) if a_lines else -1
-            delta = _indent(a_lines[near]) - _indent(b_lines[near]) if near >= 0 else 0
-            out.extend(_shift(line, delta) for line in c_lines[j1:j2])
-    text = "".join(out)
+def _reads_as(text: str, style: YamlStyle, wanted: Any) -> bool:
     try:
-        same = to_plain(load_yaml(text, style)) == to_plain(load_yaml(after, style))
+        return _comparable(load_yaml(text, style)) == wanted
     except YamlLoadError:
-        same = False
-    return text if same else after
+        return False
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _shift(line: str, delta: int) -> str:
-    if delta > 0:
-        return " " * delta + line
-    if delta < 0:
-        removable = min(-delta, _indent(line))
-        return line[removable:]
-    return line
+def _comparable(node: Any) -> Any:
+    """Plain data for comparing two trees (tags and odd scalars included)."""
+    if isinstance(node, dict):
+        return {_comparable(k): _comparable(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_comparable(value) for value in node]
+    plain = to_plain(node)
+    if plain is None or isinstance(plain, bool | int | float | str):
+        return plain
+    tag = getattr(node, "tag", None)
+    value = getattr(node, "value", node)
+    return (type(node).__name__, str(getattr(tag, "value", tag)), str(value))

@@ -30,8 +30,11 @@ _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):(?: +(.*))?$")
 _ITEM = re.compile(r"^( *)(- +)([A-Za-z_][\w-]*):(?: +(.*))?$")
 _KEY = re.compile(r"^( *)([A-Za-z_][\w-]*):(?: +(.*))?$")
 _BLOCK_INDICATOR = re.compile(r"^\|(-?) *$")
+# Anything but what YAML allows, and the line breaks ruamel knows besides "\n" (NEL,
+# LINE and PARAGRAPH SEPARATOR end a line for ruamel, not for this reader).
 _NOT_PRINTABLE = re.compile(
-    "[^\x09\x0a\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    "[^\x09\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd"
+    "\U00010000-\U0010ffff]")
 _SPECIAL_PLAIN = {"~", "null", "true", "false", "yes", "no", "on", "off", "y", "n"}
 _BLOCK_KEYS = ("intent", "synonym", "regex", "lookup")
 
@@ -91,7 +94,7 @@ def fast_parse(text: str) -> FastMap | None:
             return None
         key, rest = match.group(1), match.group(2)
         tree.lc._keys[key] = index
-        if key == "nlu" and read_scalar(rest) is None and not (rest or "").strip():
+        if key == "nlu" and read_scalar(rest) is None and not (rest or "").strip(" "):
             parsed = _parse_nlu(lines, index + 1)
             if parsed is None:
                 return None
@@ -106,7 +109,7 @@ def fast_parse(text: str) -> FastMap | None:
 
 
 def _skippable(line: str) -> bool:
-    stripped = line.strip()
+    stripped = line.strip(" ")  # YAML blanks are spaces (tabs never get here)
     return not stripped or stripped.startswith("#")
 
 

@@ -26,6 +26,12 @@ from workbench.core.examples import (
 )
 from workbench.core.issues import Issue
 from workbench.core.markup import MarkupError, parse_markup
+from workbench.core.text_rules import (
+    TextRuleError,
+    check_example,
+    check_name,
+    check_text,
+)
 
 STRIP_SYMBOLS = "\n\r "  # Rasa's STRIP_SYMBOLS for example lines
 RESOURCE_KINDS = ("synonym", "regex", "lookup")
@@ -170,6 +176,8 @@ class _Reader:
                        f"'{kind}:' block without a name is skipped", line,
                        f"write a name after '{kind}:'")
             return
+        if not self.allowed(name, kind, line):
+            return
         record = (self.read_intent(block, name, line or 0) if kind == "intent"
                   else self.read_resource(block, kind, name, line or 0))
         if record is not None:
@@ -257,7 +265,33 @@ class _Reader:
                        "fix the annotation, e.g. [text](entity) or "
                        '[text]{"entity": "name", "value": "..."}')
             return None
-        return Example(text, intent, spans, metadata, SourceRef(self.path, line))
+        example = Example(text, intent, spans, metadata, SourceRef(self.path, line))
+        try:
+            check_example(example)
+        except TextRuleError as error:
+            self.bad_character(error, line)
+            return None
+        return example
+
+    def allowed(self, value: str, what: str, line: int | None) -> bool:
+        """Check a name (``what`` = "intent", "synonym"...) or, with ``what`` starting
+        with "item", a resource item read from the file; report it when refused."""
+        try:
+            if what.startswith("item"):
+                check_text(value, f"an {what}")
+            else:
+                check_name(value, what)
+        except TextRuleError as error:
+            self.bad_character(error, line)
+            return False
+        return True
+
+    def bad_character(self, error: TextRuleError, line: int | None) -> None:
+        self.issue("error", "bad-character",
+                   f"{error.message}; the item is skipped and kept untouched in the "
+                   "file", line,
+                   "edit the file and delete the character (it is written as an "
+                   "escape inside a quoted string, or in the entity annotation)")
 
     def read_resource(self, block: Any, kind: str, name: str, line: int
                       ) -> ResourceBlock | None:
@@ -272,6 +306,10 @@ class _Reader:
         first = self.first_text_line(block, examples)
         for offset, raw in enumerate(split_block_lines(examples)):
             value = raw[1:].strip(STRIP_SYMBOLS) if raw.startswith("-") else None
+            if value and not self.allowed(value, f"item of '{kind}: {name}'",
+                                          first + offset):
+                slots.append(Slot(raw, None))
+                continue
             if value is None and raw.strip():
                 self.issue("warning", "no-dash",
                            f"line {raw.strip()!r} of '{kind}: {name}' does not start "

@@ -23,6 +23,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString, ScalarString
 
 from workbench.core.examples import Example
 from workbench.core.markup import MarkupError, render_markup
+from workbench.core.text_rules import TextRuleError, check_example, check_text
 from workbench.core.yaml_io.nlu import IntentBlock, ResourceBlock, Slot, to_plain
 
 # Characters that Python's str.splitlines (used by Rasa's reader) or YAML treat as
@@ -36,6 +37,22 @@ class SaveError(Exception):
     """An edit that cannot be written as Rasa YAML (the message says which and why)."""
 
 
+class NewFilesNeeded(SaveError):
+    """The save would create files; nothing was written.
+
+    Ask the user, then call ``Project.save(create_files=True)``.
+
+    Attributes:
+        paths: The files the save would create.
+    """
+
+    def __init__(self, paths: Sequence[Any]) -> None:
+        self.paths = list(paths)
+        names = ", ".join(str(path) for path in self.paths)
+        super().__init__(f"saving would create {names}; nothing was written "
+                         "(save again and agree to create the file)")
+
+
 @dataclass(eq=False)
 class Plan:
     """New content for one block, ready to be applied."""
@@ -44,6 +61,7 @@ class Plan:
     slots: list[Slot]
     style: str  # "text" | "list" | "empty"
     name: str | None = None  # new name to write into the block key, if it changed
+    keep: bool = False  # only the name changes: the examples node stays as it is
 
 
 def render_example_line(example: Example, prefix: str = "- ") -> str:
@@ -52,6 +70,11 @@ def render_example_line(example: Example, prefix: str = "- ") -> str:
 
 
 def _checked_markup(example: Example) -> str:
+    try:
+        check_example(example)
+    except TextRuleError as error:
+        raise SaveError(f"an example of intent {example.intent!r} cannot be written: "
+                        f"{error.message}") from None
     where = f"example {example.text!r} of intent '{example.intent}'"
     if _LINE_BREAKS.search(example.text):
         raise SaveError(f"{where} contains a line break; Rasa examples are one line")
@@ -139,9 +162,10 @@ def plan_intent_block(block: IntentBlock,
 
     new = merge_slots(slots, wanted, make)
     rename = block.name if _name_changed(block.node, "intent", block.name) else None
-    if _same(block.slots, new) and rename is None and style == block.style:
-        return None
-    if not any(slot.value is not None for slot in new):
+    if _same(block.slots, new):  # examples untouched (stubs stay as written)
+        return None if rename is None else Plan(block, new, block.style, rename,
+                                                keep=True)
+    if not new:
         style = "empty"
     return Plan(block, new, style, rename)
 
@@ -154,6 +178,10 @@ def plan_resource_block(block: ResourceBlock, name: str,
         SaveError: If a value is empty or contains a line break.
     """
     for value in values:
+        try:
+            check_text(value, f"{block.kind} '{name}': item {value!r}")
+        except TextRuleError as error:
+            raise SaveError(error.message) from None
         if not value or value != value.strip(_STRIP) or _LINE_BREAKS.search(value):
             raise SaveError(f"{block.kind} '{name}': item {value!r} is empty, has "
                             "surrounding spaces or a line break")
@@ -171,13 +199,12 @@ def plan_resource_block(block: ResourceBlock, name: str,
         match = _PREFIX.match(slot.raw) if slot is not None else None
         return Slot((match.group(0) if match else default) + value, value)
 
-
     # values are strings: an equal string from the matched slot is "the same" item
     pairs = [(slot.value if slot else value, slot) for value, slot in wanted]
     new = merge_slots(block.slots, pairs, make)
     rename = name if _name_changed(block.node, block.kind, name) else None
-    if _same(block.slots, new) and rename is None:
-        return None
+    if _same(block.slots, new):
+        return None if rename is None else Plan(block, new, "text", rename, keep=True)
     return Plan(block, new, "text", rename)
 
 
@@ -187,7 +214,9 @@ def apply_plan(plan: Plan) -> None:
     key = plan.block.kind if isinstance(plan.block, ResourceBlock) else "intent"
     if plan.name is not None:
         node[key] = _like(node.get(key), plan.name)
-    if plan.style == "empty":
+    if plan.keep:
+        pass
+    elif plan.style == "empty":
         node["examples"] = ""
     elif plan.style == "text":
         old = node.get("examples")

@@ -9,15 +9,17 @@ reused. Writes are atomic: a temp file in the same folder, flushed, fsynced, ren
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import Reader, ReaderError
+
+from workbench.core.text_rules import describe_character
+from workbench.core.yaml_io.limits import apply_limits
 
 # Never re-wrap long lines: Rasa examples are often longer than ruamel's default 80.
 NO_WRAP_WIDTH = 1_000_000_000
@@ -136,22 +138,44 @@ def make_yaml(style: YamlStyle) -> YAML:
 
 
 def load_yaml(text: str, style: YamlStyle) -> Any:
-    """Parse ``text`` into a ruamel round-trip tree.
+    """Parse ``text`` into a ruamel round-trip tree, within the limits of ``limits``.
 
     Raises:
-        YamlLoadError: With the 1-based line/column ruamel reports.
+        YamlLoadError: With the 1-based line/column of the problem: bad syntax, a
+            character YAML does not allow, nesting, alias expansion or a number
+            beyond :mod:`workbench.core.yaml_io.limits`.
     """
-    yaml = make_yaml(style)
+    yaml = apply_limits(make_yaml(style))
+    source = text.lstrip("\ufeff")
     try:
-        return yaml.load(text.lstrip("\ufeff"))
+        return yaml.load(source)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = " ".join(p for p in (error.context, error.problem) if p) or str(error)
         if mark is None:
             raise YamlLoadError(problem) from None
         raise YamlLoadError(problem, mark.line + 1, mark.column + 1) from None
+    except ReaderError as error:
+        raise _bad_character(source, error) from None
     except YAMLError as error:
         raise YamlLoadError(str(error).strip().splitlines()[0]) from None
+    except (RecursionError, MemoryError) as error:  # a backstop: limits prevent them
+        raise YamlLoadError(f"the file is too complex to read ({type(error).__name__})"
+                            "; simplify its nesting") from None
+
+
+def _bad_character(text: str, error: ReaderError) -> YamlLoadError:
+    """A reader error (a character YAML forbids) with its line and column."""
+    found = Reader.NON_PRINTABLE.search(text)
+    position = found.start() if found else error.position
+    if not isinstance(position, int) or not 0 <= position < len(text):
+        return YamlLoadError(str(error).strip().splitlines()[0])
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    what = describe_character(text[position])
+    return YamlLoadError(
+        f"the file contains {what} at line {line}, column {column}, which YAML does "
+        "not allow; delete it", line, column)
 
 
 def dump_yaml(tree: Any, style: YamlStyle) -> str:
@@ -160,7 +184,8 @@ def dump_yaml(tree: Any, style: YamlStyle) -> str:
     make_yaml(style).dump(tree, buffer)
     text = buffer.getvalue()
     if style.newline != "\n":
-        text = text.replace("\n", style.newline)
+        # comments read from a CRLF file keep their "\r": normalise, then convert
+        text = text.replace("\r\n", "\n").replace("\n", style.newline)
     return ("\ufeff" + text) if style.bom else text
 
 
@@ -173,24 +198,9 @@ def read_text(path: Path) -> str:
 def atomic_write(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves the old or the new file.
 
-    The content goes to a temp file in the same folder, is flushed and fsynced, then
-    renamed over the target with ``os.replace``; on any error the temp file is removed
-    and the original is untouched.
+    One-file case of :func:`workbench.core.yaml_io.atomic.commit_files` (temp file in
+    the same folder, fsynced, renamed; a symlink is written through, the mode kept).
     """
-    path = Path(path)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                     dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(temp_name, path.stat().st_mode & 0o7777)
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
+    from workbench.core.yaml_io.atomic import FileWrite, commit_files
+
+    commit_files([FileWrite(Path(path), text, create=not Path(path).exists())])

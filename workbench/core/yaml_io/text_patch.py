@@ -35,14 +35,16 @@ def patch_text(text: str, plans: Sequence[Plan]) -> str | None:
             return None
         if isinstance(block, IntentBlock) and block.style != "text":
             return None
-        new_lines = [node.block_indent * " " + slot.raw if slot.raw else ""
-                     for slot in plan.slots]
-        if not new_lines or not new_lines[0] or new_lines[0][node.block_indent] == " ":
-            return None  # an empty block or a new first-line indent: let ruamel do it
-        if any(_UNSAFE.search(line) for line in new_lines):
-            return None
-        first = node.lc.value("examples")[0] + 1
-        edits.append((first, first + len(block.slots), new_lines))
+        if not plan.keep:
+            new_lines = [node.block_indent * " " + slot.raw if slot.raw else ""
+                         for slot in plan.slots]
+            if (not new_lines or not new_lines[0]
+                    or new_lines[0][node.block_indent] == " "):
+                return None  # an empty block or a new first-line indent: use ruamel
+            if any(_UNSAFE.search(line) for line in new_lines):
+                return None
+            first = node.lc.value("examples")[0] + 1
+            edits.append((first, first + len(block.slots), new_lines))
         if plan.name is not None:
             key = block.kind if isinstance(block, ResourceBlock) else "intent"
             row = node.lc.key(key)[0]

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -46,7 +48,8 @@ def register(subparsers: Any) -> None:
     train.add_argument("--device", default="auto", metavar="D",
                        help="cpu, cuda, cuda:1, mps or auto (default)")
     train.add_argument("--out", metavar="DIR",
-                       help="model directory (default: PROJECT/models/<timestamp>/)")
+                       help="model directory (default: a new folder "
+                       "PROJECT/models/<timestamp>-<run>/)")
     train.add_argument("--finetune", metavar="MODEL",
                        help="continue training an earlier model directory (default "
                        "epochs: a tenth of the config's, at least 10); new intents "
@@ -197,10 +200,22 @@ def run_runs(args: argparse.Namespace) -> int:
     if not path.exists():
         _error(f"no project at {path}: give a project folder or an NLU YAML file")
         return EXIT_USAGE
-    from workbench.training.run_history import RunHistory
+    from workbench.training.run_history import HistoryError, RunHistory
 
     db = project_dir(path) / ".workbench" / "runs.db"
-    records = RunHistory(db).runs() if db.exists() else []
+    records = []
+    if os.path.lexists(db):
+        try:
+            history = RunHistory(db)
+            records = history.runs()
+        except HistoryError as error:
+            _error(str(error))
+            return EXIT_FAILED
+        except (OSError, sqlite3.Error) as error:  # e.g. locked by a writer for 30 s
+            _error(f"cannot read the run history {db}: {error}")
+            return EXIT_FAILED
+        if history.notice:
+            sys.stderr.write(f"note: {history.notice}\n")
     if args.json:
         print(json.dumps([record.to_json() for record in records], indent=2))
         return EXIT_OK

@@ -24,6 +24,18 @@ from typing import Any
 
 import numpy as np
 
+from workbench.nlu.artefact_schema import (
+    DAMAGED,
+    MAX_CHECKSUMS_BYTES,
+    MAX_METADATA_BYTES,
+    MAX_WEIGHTS_BYTES,
+    SchemaError,
+    check_checksums,
+    check_metadata,
+    check_size,
+    parse_json,
+)
+
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
 FEATURIZERS_FILE = "featurizers.safetensors"
@@ -153,24 +165,37 @@ def resolve_model_dir(path: str | Path) -> Path:
     return path
 
 
+def _schema_error(path: Path, error: SchemaError) -> ArtefactError:
+    return ArtefactError(f"{path}: {error}. {DAMAGED}")
+
+
 def _verify(directory: Path) -> None:
     checksums_path = directory / CHECKSUMS_FILE
     if not checksums_path.is_file():
         raise ArtefactError(f"{checksums_path}: missing; {directory} is not a complete "
                             f"workbench model (saving was interrupted?). {_RETRAIN}")
     try:
-        checksums = json.loads(checksums_path.read_text(encoding="utf-8"))
-        if not isinstance(checksums, dict):
-            raise ValueError("not a mapping")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ArtefactError(
-            f"{checksums_path}: unreadable ({error}). {_RETRAIN}"
-        ) from None
+        checksums = check_checksums(parse_json(checksums_path, MAX_CHECKSUMS_BYTES),
+                                    _CHECKED_FILES)
+    except SchemaError as error:
+        raise _schema_error(checksums_path, error) from None
+    except OSError as error:
+        raise ArtefactError(f"{checksums_path}: cannot be read ({error}). {_RETRAIN}"
+                            ) from None
     for name in _CHECKED_FILES:
         file = directory / name
         if not file.is_file():
             raise ArtefactError(f"{file}: missing from the model directory. {_RETRAIN}")
-        if checksums.get(name) != _sha256(file):
+        limit = MAX_METADATA_BYTES if name == METADATA_FILE else MAX_WEIGHTS_BYTES
+        try:
+            check_size(file, limit)
+            digest = _sha256(file)
+        except SchemaError as error:
+            raise _schema_error(file, error) from None
+        except OSError as error:
+            raise ArtefactError(f"{file}: cannot be read ({error}). {_RETRAIN}"
+                                ) from None
+        if checksums[name] != digest:
             raise ArtefactError(
                 f"{file}: checksum mismatch — the file was truncated or modified "
                 f"after saving. {_RETRAIN}"
@@ -180,8 +205,12 @@ def _verify(directory: Path) -> None:
 def load_artefact(path: str | Path) -> Artefact:
     """Read and verify a model directory.
 
+    Everything is checked before use (see :mod:`workbench.nlu.artefact_schema`): file
+    sizes, checksums, JSON depth, and the types and ranges of the metadata fields.
+
     Raises:
-        ArtefactError: missing/tampered/truncated files, unsupported format version.
+        ArtefactError: missing/tampered/truncated files, unsupported format version,
+            metadata that breaks the schema (the message names the file and field).
     """
     import safetensors.numpy
     import safetensors.torch
@@ -190,18 +219,13 @@ def load_artefact(path: str | Path) -> Artefact:
     _verify(directory)
     metadata_path = directory / METADATA_FILE
     try:
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ArtefactError(
-            f"{metadata_path}: not valid JSON ({error}). {_RETRAIN}"
-        ) from None
-    version = metadata.get("format_version") if isinstance(metadata, dict) else None
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ArtefactError(
-            f"{metadata_path}: model format version {version!r} is not supported by "
-            f"this workbench (reads up to {FORMAT_VERSION}). Update the workbench or "
-            "retrain the model with `workbench train`."
-        )
+        metadata = parse_json(metadata_path, MAX_METADATA_BYTES)
+        check_metadata(metadata, FORMAT_VERSION)
+    except SchemaError as error:
+        raise _schema_error(metadata_path, error) from None
+    except OSError as error:
+        raise ArtefactError(f"{metadata_path}: cannot be read ({error}). {_RETRAIN}"
+                            ) from None
     try:
         weights_path = str(directory / WEIGHTS_FILE)
         weights = safetensors.torch.load_file(weights_path, device="cpu")

@@ -12,6 +12,13 @@ the index; otherwise it is discarded and the node recomputes (Rasa's cache trust
 files; a half-written or damaged entry here is never loaded). The cache keeps under a
 size limit (``WORKBENCH_CACHE_MB``, default 1000 MB; 0 disables caching) by evicting the
 least recently used entries, like Rasa's ``LocalTrainingCache``.
+
+A damaged ``index.db`` is moved aside to ``index.db.damaged-<timestamp>`` and a new,
+empty index started (the entries it described are removed later as unknown folders);
+:attr:`TrainingCache.notice` says so once. Several processes may use one cache at
+once: the index runs in WAL mode with a 30 s busy timeout, entries are written into
+``tmp/`` and renamed into place, and an entry is only discarded if it is still the one
+that was found damaged.
 """
 
 from __future__ import annotations
@@ -27,6 +34,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.training.damaged import (
+    StoreDamaged,
+    check_sqlite_file,
+    describe,
+    is_busy,
+    move_aside,
+    quick_check,
+)
 from workbench.training.fingerprint import directory_sha256
 
 DEFAULT_CACHE_MB = 1000  # Rasa's RASA_MAX_CACHE_SIZE default
@@ -102,24 +117,59 @@ class TrainingCache:
     def __init__(self, root: Path, *, max_bytes: int | None = None) -> None:
         self.root = Path(root)
         self.max_bytes = cache_limit_bytes() if max_bytes is None else int(max_bytes)
+        #: A one-time message for the user when a damaged index was replaced, else None.
+        self.notice: str | None = None
         try:
             (self.root / "entries").mkdir(parents=True, exist_ok=True)
             (self.root / "tmp").mkdir(exist_ok=True)
-            with self._connect() as db:
-                db.execute("PRAGMA journal_mode = WAL")  # readers never wait
-                db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as error:
+            try:
+                self._open_index()
+            except StoreDamaged as damage:
+                aside = move_aside(self.index_path)
+                self._open_index()
+                self.notice = (f"the training cache index {self.index_path} was "
+                               f"damaged ({damage}); it was moved to {aside.name} and "
+                               "the cache starts empty")
+        except (OSError, sqlite3.Error, StoreDamaged) as error:
             raise CacheError(
                 f"cannot use the training cache at {self.root}: {error}") from error
         self._remove_leftovers()
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.root / "index.db", timeout=30)
-        # The index is rebuilt from nothing if lost (entries are re-verified anyway), so
-        # trade durability for speed: no fsync per statement.
-        db.execute("PRAGMA synchronous = OFF")
+    @property
+    def index_path(self) -> Path:
+        """The SQLite index file."""
+        return self.root / "index.db"
+
+    def _open_index(self) -> None:
+        """Create or check the index; raise StoreDamaged if it is not a usable one."""
+        check_sqlite_file(self.index_path)
         try:
+            with self._connect() as db:
+                db.execute("PRAGMA journal_mode = WAL")  # readers never wait
+                quick_check(db)
+                db.executescript(_SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
+                missing = [c.strip() for c in _COLUMNS.split(",")
+                           if c.strip() not in columns]
+                if missing:
+                    raise StoreDamaged(f"table entries lacks {', '.join(missing)}")
+                db.execute(f"SELECT {_COLUMNS} FROM entries LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as error:
+            if is_busy(error):
+                raise
+            raise StoreDamaged(describe(error)) from None
+
+    @contextlib.contextmanager
+    def _connect(self, *, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction (``immediate``: take the write lock first,
+        so a read-then-write cannot interleave with another process's write)."""
+        db = sqlite3.connect(self.root / "index.db", timeout=30)
+        try:
+            # The index is rebuilt from nothing if lost (entries are re-verified
+            # anyway), so trade durability for speed: no fsync per statement.
+            db.execute("PRAGMA synchronous = OFF")
+            if immediate:
+                db.execute("BEGIN IMMEDIATE")
             with db:
                 yield db
         finally:
@@ -160,7 +210,7 @@ class TrainingCache:
         if entry is None:
             return None
         if not self.verify(entry):
-            self.discard(key)
+            self.discard(key, entry)
             return None
         with self._connect() as db:
             db.execute("UPDATE entries SET last_used = ? WHERE key = ?",
@@ -196,7 +246,7 @@ class TrainingCache:
             final = self.root / "entries" / name
             os.replace(temp, final)
             now = time.time()
-            with self._connect() as db:
+            with self._connect(immediate=True) as db:
                 old = db.execute("SELECT path FROM entries WHERE key = ?",
                                  (key,)).fetchone()
                 db.execute(
@@ -209,14 +259,19 @@ class TrainingCache:
         finally:
             shutil.rmtree(temp, ignore_errors=True)
 
-    def discard(self, key: str) -> None:
-        """Remove the entry for ``key`` (index row and files)."""
-        with self._connect() as db:
+    def discard(self, key: str, entry: CacheEntry | None = None) -> None:
+        """Remove the entry for ``key`` (index row and files).
+
+        With ``entry``, only if the index still points at that entry's folder: another
+        process may have stored a fresh output under the same key meanwhile.
+        """
+        with self._connect(immediate=True) as db:
             row = db.execute("SELECT path FROM entries WHERE key = ?",
                              (key,)).fetchone()
+            if row is None or (entry is not None and row[0] != entry.path.name):
+                return
             db.execute("DELETE FROM entries WHERE key = ?", (key,))
-        if row:
-            shutil.rmtree(self.root / "entries" / row[0], ignore_errors=True)
+        shutil.rmtree(self.root / "entries" / row[0], ignore_errors=True)
 
     def _evict(self, budget: int, *, keep: str) -> None:
         """Delete least-recently-used entries until the total fits in ``budget``."""
@@ -279,8 +334,9 @@ def open_cache(project_dir: Path | None) -> tuple[TrainingCache | None, str | No
         except CacheError as error:
             problems.append(str(error))
             continue
-        note = None
+        notes = [cache.notice] if cache.notice else []
         if index > 0:
-            note = f"project folder not writable; using the training cache in {folder}"
-        return cache, note
+            notes.append(f"{problems[-1]} (project folder not writable?); using the "
+                         f"training cache in {folder}")
+        return cache, "; ".join(notes) or None
     return None, "; ".join(problems) + "; training runs uncached"

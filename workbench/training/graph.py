@@ -175,7 +175,7 @@ class GraphExecutor:
         try:
             return True, node.load(entry.path)
         except Exception:  # noqa: BLE001 - any unreadable entry is recomputed
-            self.cache.discard(key)
+            self.cache.discard(key, entry)  # unless another process replaced it
             return False, None
 
     def _store(self, key: str, node: Node, value: Any) -> None:

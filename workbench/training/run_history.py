@@ -3,12 +3,20 @@
 A run's row is inserted as "running" when training starts and updated when it ends
 ("finished", "cancelled" or "failed"), so a run whose process was killed stays visible
 as unfinished. Per-epoch losses and metrics live in a child table.
+
+A damaged ``runs.db`` (not a database, truncated, wrong tables, rows with bad JSON, a
+folder in its place) is moved aside to ``runs.db.damaged-<timestamp>``, the runs that
+can still be read are copied into a new file, and :attr:`RunHistory.notice` says so
+once (the CLI prints it, training emits it as a ``TrainingNote``). A history that
+cannot be used at all (no permission) raises :class:`HistoryError` with a message for
+the user.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -16,6 +24,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from workbench.training.damaged import (
+    StoreDamaged,
+    check_sqlite_file,
+    describe,
+    is_busy,
+    move_aside,
+    quick_check,
+    same_file,
+)
 
 RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
 
@@ -94,21 +112,80 @@ def _dumps(value: Any) -> str:
     return json.dumps(dict(value or {}), sort_keys=True, default=float)
 
 
+# Columns holding JSON and the type each must decode to.
+_JSON_COLUMNS = {
+    "runs": {"final_metrics": dict, "evaluation": dict, "nodes_run": list,
+             "nodes_cached": list},
+    "epochs": {"losses": dict, "metrics": dict},
+}
+_NUMBER_COLUMNS = {"runs": ("started",), "epochs": ("epoch",)}
+_NULLABLE_NUMBER_COLUMNS = {"runs": ("ended", "wall_seconds", "seed", "epochs"),
+                            "epochs": ("seconds",)}
+_TEXT_COLUMNS = {"runs": ("id", "status"), "epochs": ("run_id",)}
+_MAX_NUMBER = 1e11  # times (seconds since 1970) and counts stay far below this
+
+
+class HistoryError(Exception):
+    """The run history cannot be used at all (e.g. permission denied); user message."""
+
+
+def _row_problem(table: str, row: Mapping[str, Any]) -> str | None:
+    """Why a row cannot be shown, or None if it is fine."""
+    for name in _TEXT_COLUMNS[table]:
+        if not isinstance(row[name], str):
+            return f"{name} is not text"
+    for name in (*_NUMBER_COLUMNS[table], *_NULLABLE_NUMBER_COLUMNS[table]):
+        value = row[name]
+        if value is None and name not in _NUMBER_COLUMNS[table]:
+            continue
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not -_MAX_NUMBER < value < _MAX_NUMBER):
+            return f"{name} is not a number in range"
+    for name, kind in _JSON_COLUMNS[table].items():
+        if row[name] is None and table == "runs":
+            continue
+        if _bad_json(row[name], kind):
+            return f"{name} is not valid JSON ({kind.__name__} expected)"
+    return None
+
+
+def _bad_json(text: Any, kind: type) -> bool:
+    """True unless ``text`` is JSON text decoding to a ``kind``."""
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) else None
+    except (ValueError, RecursionError):
+        return True
+    return not isinstance(value, kind)
+
+
 class RunHistory:
     """The SQLite run history of one project.
+
+    A damaged file is moved aside and replaced on opening (see the module docstring);
+    then :attr:`notice` holds the message to show the user once.
 
     Args:
         path: The ``runs.db`` file; its folder is created if missing.
 
     Raises:
-        OSError / sqlite3.Error: If the database cannot be created.
+        HistoryError: The file cannot be used or replaced (e.g. permission denied).
+        OSError / sqlite3.OperationalError: The folder cannot be created, or another
+            process kept the database locked for 30 s.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        #: A one-time message for the user when a damaged file was replaced, else None.
+        self.notice: str | None = None
+        self._seen: os.stat_result | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._open()
+        except StoreDamaged as damage:
+            self._replace_damaged(str(damage))
+        except PermissionError as error:
+            raise HistoryError(f"cannot use the run history {self.path}: {error}"
+                               ) from None
 
     @classmethod
     def for_project(cls, project_dir: Path) -> RunHistory:
@@ -118,12 +195,101 @@ class RunHistory:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA foreign_keys = ON")
         try:
+            db.execute("PRAGMA foreign_keys = ON")
             with db:
                 yield db
         finally:
             db.close()
+
+    def _open(self) -> None:
+        """Create the tables, or check that the existing file is a sound history.
+
+        Raises:
+            StoreDamaged: the file is not a usable run history (the message says why).
+        """
+        check_sqlite_file(self.path)
+        self._seen = self.path.stat() if self.path.exists() else None
+        try:
+            with self._connect() as db:
+                quick_check(db)
+                _check_columns(db)
+                db.executescript(_SCHEMA)
+                db.row_factory = sqlite3.Row
+                for table in ("runs", "epochs"):
+                    for row in db.execute(f"SELECT * FROM {table}"):  # noqa: S608
+                        problem = _row_problem(table, row)
+                        if problem:
+                            raise StoreDamaged(f"a row of {table}: {problem}")
+        except sqlite3.DatabaseError as error:
+            if is_busy(error):
+                raise
+            raise StoreDamaged(describe(error)) from None
+
+    def _replace_damaged(self, reason: str) -> None:
+        """Move the damaged file aside, start a new one and copy what can be read."""
+        if not same_file(self.path, self._seen) and self.path.is_file():
+            # Another process replaced it meanwhile: use its new file.
+            try:
+                self._open()
+                return
+            except StoreDamaged as damage:
+                reason = str(damage)
+        try:
+            aside = move_aside(self.path)
+        except OSError as error:
+            raise HistoryError(
+                f"the run history {self.path} is damaged ({reason}) and cannot be "
+                f"moved aside ({error}); move or delete it") from None
+        try:
+            self._open()
+        except (StoreDamaged, sqlite3.Error, OSError) as error:
+            raise HistoryError(f"cannot create a new run history at {self.path}: "
+                               f"{error}") from None
+        recovered, total = self._salvage(aside)
+        kept = f"; {recovered} of {total} runs recovered" if total else ""
+        self.notice = (f"the run history {self.path} was damaged ({reason}); it was "
+                       f"moved to {aside.name} and a new one started{kept}")
+
+    def _salvage(self, damaged: Path) -> tuple[int, int]:
+        """Copy the readable runs of a damaged file; return (copied, found)."""
+        if not damaged.is_file():
+            return 0, 0
+        try:
+            source = sqlite3.connect(f"{damaged.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return 0, 0
+        copied = total = 0
+        try:
+            source.row_factory = sqlite3.Row
+            runs = source.execute("SELECT * FROM runs").fetchall()
+            try:
+                epochs = source.execute("SELECT * FROM epochs").fetchall()
+            except sqlite3.Error:
+                epochs = []
+            total = len(runs)
+            good = set()
+            with self._connect() as db:
+                for row in runs:
+                    values = _salvaged(row, "runs")
+                    if values is None:
+                        continue
+                    db.execute("INSERT OR IGNORE INTO runs (" + ", ".join(values)
+                               + ") VALUES (" + ", ".join("?" * len(values)) + ")",
+                               tuple(values.values()))
+                    good.add(values["id"])
+                    copied += 1
+                for row in epochs:
+                    values = _salvaged(row, "epochs")
+                    if values is not None and values["run_id"] in good:
+                        db.execute("INSERT OR IGNORE INTO epochs (" + ", ".join(values)
+                                   + ") VALUES (" + ", ".join("?" * len(values))
+                                   + ")", tuple(values.values()))
+        except (sqlite3.Error, IndexError, KeyError):
+            pass  # what was copied stays; the rest remains in the damaged file
+        finally:
+            source.close()
+        return copied, total
 
     def start(self, *, data_fingerprint: str, config_fingerprint: str, device: str,
               seed: int, epochs: int, finetune_from: str | None = None) -> str:
@@ -182,7 +348,7 @@ class RunHistory:
                 for row in db.execute("SELECT * FROM epochs ORDER BY run_id, epoch"):
                     epochs.setdefault(row["run_id"], []).append({
                         "epoch": row["epoch"], "seconds": row["seconds"],
-                        **json.loads(row["losses"]), **json.loads(row["metrics"]),
+                        **_loads(row["losses"], dict), **_loads(row["metrics"], dict),
                     })
         return [self._record(row, tuple(epochs.get(row["id"], ()))) for row in rows]
 
@@ -193,7 +359,7 @@ class RunHistory:
     @staticmethod
     def _record(row: sqlite3.Row, epoch_rows: tuple[dict[str, Any], ...]) -> RunRecord:
         def loads(text: str | None, empty: Any) -> Any:
-            return json.loads(text) if text else empty
+            return _loads(text, type(empty)) or empty
 
         return RunRecord(
             id=row["id"], started=row["started"], ended=row["ended"],
@@ -208,3 +374,46 @@ class RunHistory:
             nodes_cached=tuple(loads(row["nodes_cached"], [])),
             message=row["message"], epoch_metrics=epoch_rows,
         )
+
+
+def _loads(text: Any, kind: type) -> Any:
+    """Decode a JSON column; a damaged value reads as empty (never raises)."""
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) and text else None
+    except (ValueError, RecursionError):
+        value = None
+    return value if isinstance(value, kind) else kind()
+
+
+def _check_columns(db: sqlite3.Connection) -> None:
+    """Raise StoreDamaged if an existing table lacks columns this version writes."""
+    for table in ("runs", "epochs"):
+        found = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if not found:
+            continue  # created below
+        wanted = _TABLE_COLUMNS[table]
+        missing = [name for name in wanted if name not in found]
+        if missing:
+            raise StoreDamaged(f"table {table} lacks column(s) {', '.join(missing)}")
+
+
+def _salvaged(row: sqlite3.Row, table: str) -> dict[str, Any] | None:
+    """The row's values for the new file, bad JSON fields emptied; None if unusable."""
+    keys = set(row.keys())
+    values = {name: row[name] if name in keys else None
+              for name in _TABLE_COLUMNS[table]}
+    for name, kind in _JSON_COLUMNS[table].items():
+        if _bad_json(values[name], kind):
+            values[name] = json.dumps(kind()) if table == "epochs" else None
+    if _row_problem(table, values):
+        return None
+    return values
+
+
+_TABLE_COLUMNS = {
+    "runs": ("id", "started", "ended", "status", "data_fingerprint",
+             "config_fingerprint", "device", "seed", "epochs", "finetune_from",
+             "model_path", "wall_seconds", "final_metrics", "evaluation", "nodes_run",
+             "nodes_cached", "message"),
+    "epochs": ("run_id", "epoch", "seconds", "losses", "metrics"),
+}

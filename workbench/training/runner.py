@@ -15,9 +15,11 @@ recorded in ``PROJECT/.workbench/runs.db``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import traceback
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -68,7 +70,8 @@ def run_training(
         cache: The training cache; default: ``PROJECT/.workbench/cache`` (falling back
             to ``~/.cache/workbench``); None trains uncached.
         finetune_from: An earlier model directory to continue training.
-        out_dir: Where to write the model; default ``PROJECT/models/<timestamp>``.
+        out_dir: Where to write the model; default a new folder
+            ``PROJECT/models/<timestamp>-<run id suffix>`` (never an existing one).
         project_dir: The project folder (for the cache, run history and models).
         epochs: Override DIET's ``epochs``. When finetuning, the default is a tenth of
             the configured epochs, at least 10 (never more than configured).
@@ -97,9 +100,11 @@ def run_training(
             snapshot, config=config, seed=seed, device=device, epochs=epochs,
             finetune_from=finetune_from, stop=stop)
     except TrainingInputError as error:
+        yield from (TrainingNote(note) for note in notes)  # e.g. a repaired history
         yield TrainingFailed(str(error))
         return
     except Exception as error:  # noqa: BLE001 - never escape into a worker thread
+        yield from (TrainingNote(note) for note in notes)
         yield TrainingFailed(f"cannot start training: {error}", traceback.format_exc())
         return
 
@@ -115,11 +120,14 @@ def run_training(
             notes.append(f"run history not recorded: {error}")
             history = None
     recorder = _Recorder(history, run_id, started)
+    created: Path | None = None  # the model folder this run made (removed if unused)
     try:
         yield session.started_event(run_id)
         for note in [*notes, *session.notes]:
             yield TrainingNote(note)
-        model_dir = _model_dir(out_dir, folder)
+        model_dir = _model_dir(out_dir, folder, run_id)
+        if out_dir is None:
+            created = model_dir
         moved = folder is not None and not model_dir.is_relative_to(folder)
         if out_dir is None and moved:
             yield TrainingNote(
@@ -128,9 +136,11 @@ def run_training(
             session.run(cache, force=force, out_dir=model_dir,
                             live_projections=live_projections))
     except GeneratorExit:
+        _remove_if_empty(created)
         recorder.finish(CANCELLED, message="the consumer stopped iterating")
         raise
     except Exception as error:  # noqa: BLE001 - becomes TrainingFailed
+        _remove_if_empty(created)
         if isinstance(error, TrainingStopped):
             recorder.finish(CANCELLED, message=str(error))
             yield TrainingCancelled(time.perf_counter() - started,
@@ -142,6 +152,7 @@ def run_training(
         yield TrainingFailed(message, traceback.format_exc(), run_id)
         return
     except BaseException as error:  # KeyboardInterrupt, SystemExit: record, re-raise
+        _remove_if_empty(created)
         recorder.finish(CANCELLED, message=f"interrupted ({type(error).__name__})")
         raise
     wall = time.perf_counter() - started
@@ -155,13 +166,22 @@ def _open_history(folder: Path | None, notes: list[str]) -> RunHistory | None:
     if folder is None:
         return None
     try:
-        return RunHistory.for_project(folder)
+        history = RunHistory.for_project(folder)
     except Exception as error:  # noqa: BLE001 - e.g. a read-only project folder
         notes.append(f"run history not recorded ({error})")
         return None
+    if history.notice:
+        notes.append(history.notice)
+    return history
 
 
-def _model_dir(out_dir: str | Path | None, folder: Path | None) -> Path:
+def _model_dir(out_dir: str | Path | None, folder: Path | None, run_id: str) -> Path:
+    """Return ``out_dir``, or create this run's own folder below ``PROJECT/models``.
+
+    The folder is ``<local timestamp>-<run id suffix>`` and is created here with
+    ``exist_ok=False``, so two runs started in the same second (two processes on one
+    project) never share a folder and a model is never overwritten.
+    """
     if out_dir is not None:
         return Path(out_dir)
     if folder is None:
@@ -173,11 +193,25 @@ def _model_dir(out_dir: str | Path | None, folder: Path | None) -> Path:
             raise PermissionError(f"{parent} is not writable")
     except OSError:  # e.g. a single NLU file in a read-only place
         parent = user_cache_dir().parent / "models"
+        parent.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    candidate, number = parent / stamp, 2
-    while candidate.exists():
-        candidate, number = parent / f"{stamp}-{number}", number + 1
-    return candidate
+    suffix = run_id.rsplit("-", 1)[-1] if run_id else uuid.uuid4().hex[:6]
+    for attempt in range(100):
+        name = f"{stamp}-{suffix}" + (f"-{attempt + 1}" if attempt else "")
+        candidate = parent / name
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise OSError(f"cannot create a new model folder in {parent}")
+
+
+def _remove_if_empty(folder: Path | None) -> None:
+    """Remove a model folder this run created but never wrote into."""
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only succeeds when empty
 
 
 class _Recorder:

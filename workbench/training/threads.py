@@ -6,41 +6,19 @@ cores busy, two threads are several times *slower* than one, because every small
 waits for the other worker to be scheduled. So the automatic choice gives torch the
 cores that are idle right now, and at least one. ``OMP_NUM_THREADS`` or an explicit
 ``--threads`` wins over it.
+
+The measurement itself lives in :mod:`workbench.core.cpu_load` (prediction uses it
+too); ``CpuSample`` and ``sample_cpu`` are re-exported here.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
-from pathlib import Path
+
+from workbench.core.cpu_load import CpuSample, busy_between, sample_cpu
 
 _SAMPLE_SECONDS = 0.25
-_STAT = Path("/proc/stat")
-
-
-@dataclass(frozen=True)
-class CpuSample:
-    """Machine-wide CPU ticks and this process's own CPU time at one moment."""
-
-    ticks: tuple[int, ...] | None  # /proc/stat "cpu" line; None where unavailable
-    own_seconds: float
-    wall: float
-
-
-def sample_cpu() -> CpuSample:
-    """Take a sample now; pass it to :func:`auto_thread_count` later.
-
-    Sampling when a command starts lets the choice measure the seconds spent loading
-    the project and importing torch instead of sleeping a quarter of a second; this
-    process's own CPU time is subtracted, so only *other* work counts as busy.
-    """
-    try:
-        ticks: tuple[int, ...] | None = tuple(_cpu_times(_STAT))
-    except (OSError, ValueError, IndexError):
-        ticks = None
-    own = os.times()
-    return CpuSample(ticks, own.user + own.system, time.monotonic())
 
 
 def auto_thread_count(cpu_count: int | None = None,
@@ -68,24 +46,13 @@ def _busy_cores(cores: int, since: CpuSample | None = None) -> float:
         wait = _SAMPLE_SECONDS - (time.monotonic() - before.wall)
         if wait > 0:
             time.sleep(wait)
-        after = sample_cpu()
-        if after.ticks is not None:
-            total = sum(after.ticks) - sum(before.ticks)
-            idle = (after.ticks[3] + after.ticks[4]) - (before.ticks[3] + before.ticks[4])
-            if total <= 0:
-                return 0.0
-            busy = cores * (1.0 - idle / total)  # idle + iowait ticks
-            own = (after.own_seconds - before.own_seconds) / (after.wall - before.wall)
-            return max(0.0, busy - own)
+        busy = busy_between(before, sample_cpu(), cores)
+        if busy is not None:
+            return busy
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):  # Windows has neither
         return 0.0
-
-
-def _cpu_times(stat: Path) -> list[int]:
-    first = stat.read_text().splitlines()[0].split()  # "cpu user nice system idle ..."
-    return [int(value) for value in first[1:]]
 
 
 def apply_thread_count(requested: int | None, since: CpuSample | None = None) -> int:
@@ -104,3 +71,6 @@ def apply_thread_count(requested: int | None, since: CpuSample | None = None) ->
     threads = requested if requested is not None else auto_thread_count(since=since)
     torch.set_num_threads(threads)
     return threads
+
+
+__all__ = ["CpuSample", "apply_thread_count", "auto_thread_count", "sample_cpu"]

@@ -13,7 +13,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
+# Sane limits (far above any real DIET; Rasa's defaults: 256 wide, 2 layers). They keep
+# a typo or an edited model folder from allocating gigabytes or looping for hours.
+MAX_WIDTH = 8192  # transformer_size, embedding/dense/concat dimensions, hidden sizes
+MAX_HIDDEN_LAYERS = 16
+MAX_BATCH_SIZE = 1_000_000
+LIMITS: dict[str, tuple[int, int]] = {
+    "epochs": (1, 1_000_000),
+    "number_of_transformer_layers": (0, 24),
+    "transformer_size": (1, MAX_WIDTH),
+    "number_of_attention_heads": (1, 1024),
+    "max_relative_position": (1, 4096),
+    "embedding_dimension": (1, MAX_WIDTH),
+    "number_of_negative_examples": (1, 100_000),
+    "ranking_length": (0, 1_000_000),
+    "evaluate_on_number_of_examples": (0, 100_000_000),
+}
 
 @dataclass(frozen=True)
 class DietConfig:
@@ -174,29 +189,18 @@ class DietConfig:
         Raises:
             ValueError: naming the offending key.
         """
-        _check(self.epochs >= 1, "epochs", "must be at least 1")
-        _check(self.number_of_transformer_layers >= 0, "number_of_transformer_layers",
-               "must be 0 or more")
-        _check(self.transformer_size >= 1, "transformer_size", "must be at least 1")
-        _check(self.number_of_attention_heads >= 1, "number_of_attention_heads",
-               "must be at least 1")
+        for key, (low, high) in LIMITS.items():
+            _check_range(self, key, low, high)
         if self.number_of_transformer_layers > 0:
             _check(self.transformer_size % self.number_of_attention_heads == 0,
                    "number_of_attention_heads",
                    f"must divide transformer_size ({self.transformer_size})")
-        _check(self.max_relative_position >= 1, "max_relative_position",
-               "must be at least 1")
-        _check(self.embedding_dimension >= 1, "embedding_dimension",
-               "must be at least 1")
         _check(0.0 <= self.connection_density <= 1.0, "connection_density",
                "must be between 0 and 1")
-        _check(self.number_of_negative_examples >= 1, "number_of_negative_examples",
-               "must be at least 1")
         _check(self.similarity_type in ("auto", "inner", "cosine"), "similarity_type",
                "must be one of auto, inner, cosine")
         _check(self.loss_type in ("cross_entropy", "margin"), "loss_type",
                "must be cross_entropy or margin")
-        _check(self.ranking_length >= 0, "ranking_length", "must be 0 or more")
         _check(self.model_confidence in ("softmax", "linear_norm", "auto"),
                "model_confidence", "must be softmax (or linear_norm for old configs)")
         _check(not self.renormalize_confidences or self.model_confidence == "softmax",
@@ -208,14 +212,13 @@ class DietConfig:
         _check(self.learning_rate > 0 and math.isfinite(self.learning_rate),
                "learning_rate", "must be a positive number")
         b0, b1 = self.batch_size
-        _check(b0 >= 1 and b1 >= 1, "batch_size", "sizes must be at least 1")
+        _check(1 <= b0 <= MAX_BATCH_SIZE and 1 <= b1 <= MAX_BATCH_SIZE, "batch_size",
+               f"sizes must be between 1 and {MAX_BATCH_SIZE}")
         _check(self.batch_strategy in ("balanced", "sequence"), "batch_strategy",
                "must be balanced or sequence")
         _check(self.evaluate_every_number_of_epochs >= 1
                or self.evaluate_every_number_of_epochs == -1,
                "evaluate_every_number_of_epochs", "must be at least 1, or -1")
-        _check(self.evaluate_on_number_of_examples >= 0,
-               "evaluate_on_number_of_examples", "must be 0 or more")
         _check(not (self.use_masked_language_model
                     and self.number_of_transformer_layers == 0),
                "use_masked_language_model", "needs number_of_transformer_layers > 0")
@@ -224,9 +227,13 @@ class DietConfig:
                "cannot both be false")
         for attr in ("text", "label"):
             for key in ("dense_dimension", "concat_dimension"):
-                _check(getattr(self, key)[attr] >= 1, key, "must be positive")
-            _check(all(s >= 1 for s in self.hidden_layers_sizes[attr]),
-                   "hidden_layers_sizes", "sizes must be positive")
+                _check(1 <= getattr(self, key)[attr] <= MAX_WIDTH, key,
+                       f"must be between 1 and {MAX_WIDTH}")
+            sizes = self.hidden_layers_sizes[attr]
+            _check(len(sizes) <= MAX_HIDDEN_LAYERS, "hidden_layers_sizes",
+                   f"allows at most {MAX_HIDDEN_LAYERS} layers")
+            _check(all(1 <= s <= MAX_WIDTH for s in sizes), "hidden_layers_sizes",
+                   f"sizes must be between 1 and {MAX_WIDTH}")
         if self.share_hidden_layers:
             _check(tuple(self.hidden_layers_sizes["text"])
                    == tuple(self.hidden_layers_sizes["label"]), "share_hidden_layers",
@@ -236,3 +243,10 @@ class DietConfig:
 def _check(ok: bool, key: str, what: str) -> None:
     if not ok:
         raise ValueError(f"DIETClassifier option '{key}' {what}.")
+
+
+def _check_range(config: DietConfig, key: str, low: int, high: int) -> None:
+    value = getattr(config, key)
+    if not low <= value <= high:
+        raise ValueError(f"DIETClassifier option '{key}' = {value} is out of range "
+                         f"{low}..{high}.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,7 +121,8 @@ def _convert(key: str, raw: Any, default: Any) -> Any:
 def _as_int(key: str, raw: Any) -> int:
     if isinstance(raw, Mapping) and "text" in raw:  # e.g. transformer_size: {text: 256}
         raw = raw["text"]
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or int(raw) != raw:
+    if (isinstance(raw, bool) or not isinstance(raw, int | float)
+            or (isinstance(raw, float) and not math.isfinite(raw)) or int(raw) != raw):
         raise ValueError(f"DIETClassifier option '{key}' must be a whole number, "
                          f"got {raw!r}.")
     return int(raw)
@@ -130,7 +132,14 @@ def _as_float(key: str, raw: Any) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise ValueError(f"DIETClassifier option '{key}' must be a number, "
                          f"got {raw!r}.")
-    return float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an int beyond float range
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"DIETClassifier option '{key}' must be a finite number, "
+                         f"got {raw!r}.")
+    return value
 
 
 def _as_int_list(key: str, raw: Any) -> tuple[int, ...]:

@@ -17,7 +17,9 @@
 * text annotated in some examples but not in others (``missed-annotation``), flagged
   only when the words are annotated in at least half of the examples containing them,
   so that common words ("my") that are sometimes an entity do not flood the list;
-* regexes that do not compile (``bad-regex``).
+* regexes that do not compile (``bad-regex``) or that can backtrack catastrophically
+  (``slow-regex``: error when a long test message ran out of time, warning when only
+  the structure is risky; see :mod:`workbench.core.safe_regex`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from dataclasses import replace
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.examples import EntitySpan, Example
+from workbench.core.examples import EntitySpan, Example, SourceRef
 from workbench.core.issues import Fix, Issue
+from workbench.core.safe_regex import backtracking_problem
 
 if TYPE_CHECKING:
     from workbench.core.project import Project
@@ -294,16 +297,41 @@ def _check_missed_annotations(examples: list[Example]) -> Iterable[Issue]:
 
 def _check_regexes(project: Project) -> Iterable[Issue]:
     for regex in project.regexes:
+        source = regex.source
         for pattern in regex.patterns:
+            path = source.path if source else None
+            line = _pattern_line(source, pattern) if source else None
             try:
-                re.compile(pattern)
+                problem = backtracking_problem(pattern)
             except re.error as error:
-                source = regex.source
                 yield Issue(
                     "error", "bad-regex",
                     f"regex {regex.name}: {pattern!r} does not compile: {error}",
-                    source.path if source else None, source.line if source else None,
-                    None, "fix the pattern (Python/Rasa regex syntax)")
+                    path, line, None, "fix the pattern (Python/Rasa regex syntax)")
+                continue
+            if problem is not None:
+                severity, reason = problem
+                yield Issue(
+                    severity, "slow-regex",  # type: ignore[arg-type]
+                    f"regex {regex.name}: {pattern!r} "
+                    f"{'backtracks' if severity == 'error' else 'may backtrack'} "
+                    f"catastrophically ({reason})", path, line, None,
+                    "rewrite it without a quantifier over a quantified or alternated "
+                    "group, e.g. (a+)+ -> a+, (a|aa)+ -> a+; Rasa itself would hang on "
+                    "a long message")
+
+
+def _pattern_line(source: SourceRef, pattern: str) -> int:
+    """The file line of ``pattern`` inside its ``regex:`` block (else the block's)."""
+    try:
+        lines = source.path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return source.line
+    for number in range(source.line, min(len(lines), source.line + 10_000) + 1):
+        text = lines[number - 1].strip()
+        if text.startswith("-") and text[1:].strip() == pattern:
+            return number
+    return source.line
 
 
 def fix_command(project: Project, fix: Fix) -> Any:

@@ -7,16 +7,18 @@ look-ups. Texts longer than ``max_tokens`` tokens are cut (the prediction says s
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from workbench.core.cpu_load import CpuSample, sample_cpu
 from workbench.nlu.artefacts import ArtefactError, load_artefact
 from workbench.nlu.bilou import NO_ENTITY, repair_bilou, tags_to_entities
 from workbench.nlu.features import MessageFeatures
+from workbench.nlu.intra_op import GATE, batch_threads
 from workbench.nlu.pipeline import FittedPipeline
 from workbench.nlu.predictor import EntityPrediction, IntentScore, Prediction, TokenTag
 from workbench.nlu.synonyms import EntitySynonymMapper
@@ -24,26 +26,21 @@ from workbench.nlu.synonyms import EntitySynonymMapper
 MAX_TOKENS = 512  # longer texts are truncated (attention is quadratic in length)
 
 
-SMALL_INPUT_POSITIONS = 256  # below this many token positions, run on one thread
+def _threads_for(n_positions: int, since: CpuSample | None = None
+                 ) -> contextlib.AbstractContextManager[None]:
+    """Intra-op threads for one forward batch (see :mod:`workbench.nlu.intra_op`).
 
-
-@contextlib.contextmanager
-def _threads_for(n_positions: int) -> Iterator[None]:
-    """Use one intra-op thread for small inputs (per OS thread; restored afterwards).
-
-    For a single short message the work per op is microseconds; with several threads
-    the synchronisation dominates, and on a busy machine waiting for a descheduled
-    worker thread turns 3 ms into 30-500 ms.
+    One thread unless the batch is large and ``since`` (taken when a multi-message
+    call started) shows idle cores; safe with concurrent callers.
     """
-    previous = torch.get_num_threads()
-    if n_positions >= SMALL_INPUT_POSITIONS or previous == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    return GATE.use(batch_threads(n_positions, since))
+
+
+def _require_str(text: object, function: str) -> str:
+    """``text`` if it is a ``str``, else a clear ``TypeError`` (None included)."""
+    if not isinstance(text, str):
+        raise TypeError(f"{function}() takes a str, got {type(text).__name__}")
+    return text
 
 
 def rank_intents(
@@ -83,8 +80,13 @@ class NluModel:
     def predict_many(
         self, texts: Iterable[str], batch_size: int = 64
     ) -> list[Prediction]:
-        """Predict several texts (batched through DIET)."""
-        texts = list(texts)
+        """Predict several texts (batched through DIET).
+
+        Raises:
+            TypeError: ``texts`` is a single ``str`` or holds something that is not.
+        """
+        texts = self._texts(texts, "predict_many")
+        since = sample_cpu() if len(texts) > 1 else None  # batches may use idle cores
         results: list[Prediction | None] = [None] * len(texts)
         featurized: list[tuple[int, MessageFeatures, bool]] = []
         for i, text in enumerate(texts):
@@ -98,17 +100,28 @@ class NluModel:
             featurized.append((i, message, truncated))
         for start in range(0, len(featurized), batch_size):
             chunk = featurized[start : start + batch_size]
-            outputs = self._run([m for _, m, _ in chunk])
+            outputs = self._run([m for _, m, _ in chunk], since)
             for (i, message, truncated), out in zip(chunk, outputs):
                 results[i] = self._post_process(texts[i], message, out, truncated)
         return [r for r in results if r is not None]
 
-    def _run(self, messages: list[MessageFeatures]) -> list[dict[str, Any]]:
+    @staticmethod
+    def _texts(texts: Iterable[str], function: str) -> list[str]:
+        if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
+            raise TypeError(f"{function}() takes an iterable of str, got "
+                            f"{type(texts).__name__}")
+        items = list(texts)
+        for item in items:
+            _require_str(item, function)
+        return items
+
+    def _run(self, messages: list[MessageFeatures],
+             since: CpuSample | None = None) -> list[dict[str, Any]]:
         from workbench.nlu.diet.batching import collate_messages
 
         batch = collate_messages(messages, has_sentence=self.spec.sentence_dim > 0)
-        n_positions = sum(len(m.tokens) + 1 for m in messages)
-        with _threads_for(n_positions), torch.inference_mode():
+        n_positions = len(messages) * (max(len(m.tokens) for m in messages) + 1)
+        with _threads_for(n_positions, since), torch.inference_mode():
             pred = self.model.predict(batch)
         per_message: list[dict[str, Any]] = []
         conf = emb = None
@@ -171,16 +184,25 @@ class NluModel:
 
     # -- public API -----------------------------------------------------------------
     def predict(self, text: str) -> Prediction:
-        """Predict one text."""
-        return self.predict_many([text])[0]
+        """Predict one text (one intra-op thread, whatever its length).
+
+        Raises:
+            TypeError: ``text`` is not a ``str`` (``None`` included); the empty string
+                gives Rasa's result for it (no intent).
+        """
+        return self.predict_many([_require_str(text, "predict")])[0]
 
     def parse(self, text: str) -> dict[str, Any]:
-        """Rasa's parse output for ``text``."""
-        return self.predict(text).to_rasa()
+        """Rasa's parse output for ``text``.
+
+        Raises:
+            TypeError: ``text`` is not a ``str`` ("parse() takes a str, got int").
+        """
+        return self.predict_many([_require_str(text, "parse")])[0].to_rasa()
 
     def embed(self, texts: Iterable[str]) -> np.ndarray:
         """Sentence embeddings ``(n, embedding_dimension)``; zeros for empty texts."""
-        predictions = self.predict_many(texts)
+        predictions = self.predict_many(self._texts(texts, "embed"))
         dim = max((p.embedding.shape[0] for p in predictions), default=0)
         out = np.zeros((len(predictions), dim), dtype=np.float32)
         for i, p in enumerate(predictions):
@@ -219,30 +241,52 @@ def load_model(path: str | Path) -> NluModel:
         ArtefactError: the directory is missing, incomplete, tampered with, or its
             contents do not fit together (the message names the file; retrain).
     """
+    from workbench.nlu.artefact_schema import DAMAGED
+    from workbench.nlu.build_guard import (
+        AllocationLimitExceeded,
+        allocation_limit,
+        weights_budget,
+    )
     from workbench.nlu.diet.builder import build_model
     from workbench.nlu.diet.config import DietConfig
     from workbench.nlu.diet.spec import ModelSpec
 
-    artefact = load_artefact(path)
+    artefact = load_artefact(path)  # files, sizes and the metadata schema checked
     meta = artefact.metadata
     where = artefact.path / "metadata.json"
     try:
         config = DietConfig.from_rasa(meta["diet_config"])
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ArtefactError(f"{where}: diet_config: {error} {DAMAGED}") from None
+    try:
         spec = ModelSpec.from_dict(meta["model_spec"])
         arrays = artefact.featurizer_arrays
         pipeline = FittedPipeline.from_state(meta["pipeline"], arrays)
         synonyms = (EntitySynonymMapper.from_state(meta["synonyms"])
                     if meta.get("synonyms") is not None else None)
-    except (KeyError, TypeError, ValueError) as error:
-        raise ArtefactError(f"{where}: incomplete or inconsistent ({error!r}). Retrain "
-                            "the model with `workbench train`.") from None
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise ArtefactError(f"{where}: incomplete or inconsistent ({error!r}). "
+                            f"{DAMAGED}") from None
     dims = (pipeline.sequence_dim, pipeline.sentence_dim)
     if dims != (spec.sequence_dim, spec.sentence_dim):
-        raise ArtefactError(f"{where}: featurizer sizes do not match the model's input "
-                            "sizes. Retrain the model with `workbench train`.")
+        raise ArtefactError(
+            f"{where}: model_spec.sequence_dim/sentence_dim = {spec.sequence_dim}/"
+            f"{spec.sentence_dim} do not match the featurizers' sizes {dims[0]}/"
+            f"{dims[1]}. {DAMAGED}")
     # Building runs many small init ops (masks, Glorot): one thread is ~10x faster.
+    # The configured network may not be (much) larger than the weights saved for it.
     with _threads_for(0):
-        model = build_model(config, spec)
+        try:
+            with allocation_limit(weights_budget(artefact.weights)):
+                model = build_model(config, spec)
+        except AllocationLimitExceeded as error:
+            raise ArtefactError(
+                f"{where}: diet_config/model_spec describe a network larger than the "
+                f"saved weights in model.safetensors ({error}). {DAMAGED}") from None
+        except (ValueError, RuntimeError) as error:
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ArtefactError(f"{where}: diet_config/model_spec cannot be built "
+                                f"({first}). {DAMAGED}") from None
         try:
             model.load_state_dict(dict(artefact.weights), strict=True)
         except RuntimeError as error:

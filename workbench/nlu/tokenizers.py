@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.core.safe_regex import SafePattern
+
 # Code point ranges scanned for characters that ``regex``'s \w accepts but ``re``'s does
 # not. Plane 2/3 (CJK extensions) holds no marks; plane 14 holds variation selectors.
 _SCAN_RANGES = ((0, 0x20000), (0xE0000, 0xE1000))
@@ -158,14 +160,18 @@ class WhitespaceTokenizer:
         return tokens
 
     def _split_tokens(self, tokens: list[Token]) -> list[Token]:
-        pattern = re.compile(self.token_pattern or "")
+        pattern = _safe_pattern(self.token_pattern or "")  # user regex: time-bounded
         result: list[Token] = []
         for token in tokens:
-            pieces = [m for m in pattern.finditer(token.text) if m.group(0)]
+            pieces = [(a, b) for a, b in pattern.spans(token.text) if b > a]
             if not pieces:
                 result.append(token)
                 continue
-            for match in pieces:
-                start = token.start + match.start()
-                result.append(Token(match.group(0), start, token.start + match.end()))
+            for a, b in pieces:
+                result.append(Token(token.text[a:b], token.start + a, token.start + b))
         return result
+
+
+@functools.lru_cache(maxsize=16)
+def _safe_pattern(pattern: str) -> SafePattern:
+    return SafePattern(pattern)

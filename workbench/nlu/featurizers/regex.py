@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.safe_regex import SafePattern
 from workbench.nlu.featurizers.base import (
     Featurizer,
     FeaturizerError,
@@ -43,7 +44,7 @@ class RegexFeaturizer(Featurizer):
     name = "RegexFeaturizer"
 
     def __post_init__(self) -> None:
-        self._compiled: list[re.Pattern[str]] = []
+        self._compiled: list[SafePattern] = []
         self._compile()
 
     @classmethod
@@ -79,11 +80,11 @@ class RegexFeaturizer(Featurizer):
         return len(self.patterns)
 
     def _compile(self) -> None:
-        flags = 0 if self.case_sensitive else re.IGNORECASE
+        """Compile for a bounded engine (see :mod:`workbench.core.safe_regex`)."""
         compiled = []
         for p in self.patterns:
             try:
-                compiled.append(re.compile(p.pattern, flags))
+                compiled.append(SafePattern(p.pattern, not self.case_sensitive))
             except re.error as error:
                 where = f" ({p.source})" if p.source else ""
                 raise FeaturizerError(
@@ -111,13 +112,10 @@ class RegexFeaturizer(Featurizer):
         seq_rows: list[dict[int, float]] = [{} for _ in tokens]
         sentence: dict[int, float] = {}
         for k, pattern in enumerate(self._compiled):
-            spans = [(m.start(), m.end()) for m in pattern.finditer(text)]
-            if not spans:
-                continue
-            for i, token in enumerate(tokens):
-                if any(token.start < end and token.end > start for start, end in spans):
-                    seq_rows[i][k] = 1.0
-                    sentence[k] = 1.0
+            spans = pattern.spans(text)
+            for i in _overlapping_tokens(tokens, spans):
+                seq_rows[i][k] = 1.0
+                sentence[k] = 1.0
         dim = len(self.patterns)
         return FeaturizerOutput(
             SparseRows.from_row_dicts(seq_rows, dim),
@@ -140,6 +138,28 @@ class RegexFeaturizer(Featurizer):
         ]
         featurizer._compile()
         return featurizer
+
+
+def _overlapping_tokens(tokens: Sequence[Token], spans: list[tuple[int, int]]
+                        ) -> list[int]:
+    """Indices of tokens overlapping any span (``start < end`` and ``end > start``).
+
+    ``spans`` come from ``finditer``: in order and not overlapping, so one sweep over
+    tokens and spans is enough (a long message may have thousands of both).
+    """
+    hits: list[int] = []
+    j = 0
+    for i, token in enumerate(tokens):
+        while j < len(spans) and spans[j][1] <= token.start:
+            j += 1  # ends before this token, so before every later one too
+        k = j
+        while k < len(spans) and spans[k][0] < token.end:
+            start, end = spans[k]
+            if token.start < end and token.end > start:
+                hits.append(i)
+                break
+            k += 1
+    return hits
 
 
 __all__ = ["LookupElements", "RegexFeaturizer", "lookup_to_regex"]

@@ -6,6 +6,7 @@ heavy packages ended up in ``sys.modules``.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -67,3 +68,153 @@ def test_layering_qt_window_imports_torch_lazily() -> None:
 def test_layering_importing_workbench_loads_nothing_heavy() -> None:
     report = _imports("workbench", walk=False)
     assert report["heavy"] == []
+
+
+# -- import cycles between packages (static: every import statement, at module level
+# and inside functions; ``if TYPE_CHECKING:`` blocks are not imports at run time) ------
+
+LAYER_PACKAGES = ("workbench.cli", "workbench.qt", "workbench.core", "workbench.nlu",
+                  "workbench.training")
+
+
+def _is_type_checking_block(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
+
+
+def _imported_modules(tree: ast.AST, module: str, is_package: bool) -> set[str]:
+    """Every module an import statement in ``tree`` names (run-time imports only)."""
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if _is_type_checking_block(node):
+            stack.extend(node.orelse)  # only the else branch runs
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = module.split(".")
+                base = parts if is_package else parts[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            found.add(prefix)
+            found.update(f"{prefix}.{alias.name}" for alias in node.names)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _layer_of(module: str) -> str | None:
+    return next((p for p in LAYER_PACKAGES
+                 if module == p or module.startswith(p + ".")), None)
+
+
+def package_import_graph(root: Path = REPO_ROOT / "workbench") -> dict[str, dict]:
+    """``{package: {imported package: [importing modules]}}`` between LAYER_PACKAGES."""
+    graph: dict[str, dict[str, list[str]]] = {p: {} for p in LAYER_PACKAGES}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        module = ".".join(parts[:-1] if is_package else parts)
+        source = _layer_of(module)
+        if source is None:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for name in _imported_modules(tree, module, is_package):
+            target = _layer_of(name)
+            if target and target != source:
+                graph[source].setdefault(target, []).append(module)
+    return {k: {t: sorted(set(m)) for t, m in v.items()} for k, v in graph.items()}
+
+
+def _cycles(graph: dict[str, dict]) -> list[list[str]]:
+    """Each package that reaches itself again, with the path that does it."""
+    found = []
+    for start in graph:
+        stack = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in graph.get(node, {}):
+                if nxt == start:
+                    found.append([*path, start])
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+    return found
+
+
+def test_imported_modules_sees_function_level_and_relative_imports() -> None:
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "import workbench.core.project\n"
+        "if TYPE_CHECKING:\n    from workbench.qt.main_window import MainWindow\n"
+        "def f():\n    from workbench.qt import app\n    from ..nlu import x\n"
+    )
+    found = _imported_modules(tree, "workbench.cli.app_command", is_package=False)
+    assert {"workbench.core.project", "workbench.qt.app", "workbench.nlu.x"} <= found
+    assert "workbench.qt.main_window" not in found  # TYPE_CHECKING only
+    graph = {"a": {"b": []}, "b": {"c": []}, "c": {"a": []}, "d": {"a": []}}
+    assert ["a", "b", "c", "a"] in _cycles(graph)
+    assert _cycles({"a": {"b": []}, "b": {}}) == []
+
+
+def test_no_import_cycles_between_packages() -> None:
+    graph = package_import_graph()
+    assert graph["workbench.cli"], "the scan found no imports at all"
+    cycles = _cycles(graph)
+    details = [
+        " -> ".join(cycle) + ": " + "; ".join(
+            f"{a} imported by {graph[a][b]}" for a, b in zip(cycle, cycle[1:]))
+        for cycle in cycles
+    ]
+    assert not cycles, "\n".join(details)
+
+
+def test_layering_qt_imports_nothing_of_the_command_line() -> None:
+    assert "workbench.cli" not in package_import_graph()["workbench.qt"]
+
+
+# -- the headless launch paths never load PySide6 ----------------------------------
+
+HEADLESS = """
+import io, json, os, sys
+from contextlib import redirect_stdout
+for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+    os.environ.pop(name, None)
+os.environ["WORKBENCH_HOME"] = sys.argv[2]
+os.environ.update(json.loads(sys.argv[3]))
+from workbench.cli.main import main
+with redirect_stdout(io.StringIO()) as out:
+    status = main(["app", *json.loads(sys.argv[1])])
+print(json.dumps({"status": status, "out": out.getvalue(),
+                  "qt": sorted(m for m in sys.modules if m.split(".")[0] in
+                               ("PySide6", "pyqtgraph", "shiboken6"))}))
+"""
+
+
+@pytest.mark.parametrize(("arguments", "environ"), [
+    (["--summary"], {"QT_QPA_PLATFORM": "offscreen"}),
+    ([], {}),
+    (["PROJECT"], {}),
+    (["PROJECT"], {"DISPLAY": ":4242"}),  # no X server there: the summary, no Qt abort
+], ids=["summary", "no-display-sample", "no-display-project", "dead-display"])
+def test_headless_app_paths_never_import_pyside6(arguments, environ, tmp_path) -> None:
+    project = REPO_ROOT / "sample_projects" / "tiny"
+    argv = [str(project) if a == "PROJECT" else a for a in arguments]
+    result = subprocess.run(
+        [sys.executable, "-c", HEADLESS, json.dumps(argv), str(tmp_path / "home"),
+         json.dumps(environ)],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["status"] in (0, 1), result.stderr
+    assert "examples," in report["out"]  # the summary was printed
+    assert report["qt"] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from workbench.qt.app import main
+from workbench.cli.app_command import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from workbench.cli.window_setup import display_available, prepare_window
+
 NO_DISPLAY = (
     "No display found: the window cannot be shown here (no DISPLAY or WAYLAND_DISPLAY, "
     "QT_QPA_PLATFORM not set), showing a summary instead; to see the window run on a "
@@ -22,7 +24,8 @@ def register(subparsers: Any) -> None:
         help="open the desktop window (annotate, fix and browse NLU data)",
         description=(
             "Open the NLU Workbench window on PROJECT (a Rasa project folder or an "
-            "NLU .yml file; default: the bundled sample project). Without a "
+            "NLU .yml file; default: your copy of the bundled sample project, made "
+            "on first use). Without a "
             "display, validate and summarise the project instead (and train it "
             "headless with --train)."
         ),
@@ -52,17 +55,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    """Open the window, or summarise (and optionally train) without a display."""
-    from workbench.qt.app import display_available, run_app
-    from workbench.qt.main_window import SAMPLE_PROJECT
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m workbench``: same options as ``workbench app``."""
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
-    project = Path(args.project) if args.project else SAMPLE_PROJECT
-    if display_available() and not args.summary:
-        return run_app(project, args.settings)
+
+def run(args: argparse.Namespace) -> int:
+    """Open the window, or summarise (and optionally train) without one.
+
+    Without PROJECT the user's copy of the bundled sample is used (copied on first
+    use; where it is goes to stdout and the status bar). PySide6 is imported only when
+    the window will really be shown.
+    """
+    notice = None
+    if args.project:
+        project = Path(args.project)
+    else:
+        from workbench.core.sample_project import SampleCopyError, user_sample_copy
+
+        try:
+            copy = user_sample_copy()
+        except SampleCopyError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        project, notice = copy.path, copy.describe()
+        print(notice, flush=True)
     if not args.summary:
-        print(NO_DISPLAY, file=sys.stderr)
+        if not display_available():
+            print(NO_DISPLAY, file=sys.stderr)
+        elif prepare_window():
+            status = _run_window(project, args.settings, notice)
+            if status is not None:
+                return status
     return summarise(project, train=args.train, epochs=args.epochs)
+
+
+def _run_window(project: Path, settings: str | None, notice: str | None) -> int | None:
+    """Run the window; None when Qt cannot be imported (the caller summarises)."""
+    try:
+        import PySide6.QtWidgets  # noqa: F401  (loads Qt's libraries: fails cleanly)
+        import pyqtgraph  # noqa: F401
+
+        from workbench.qt.app import run_window
+    except ImportError as error:
+        if not (error.name or "").startswith(("PySide6", "shiboken6", "pyqtgraph")):
+            raise  # our own code is broken: show it
+        print(f"The window cannot start: PySide6 does not load ({error}); reinstall "
+              "the package (bash scripts/setup-env.sh). Showing a summary of the "
+              "project instead.", file=sys.stderr)
+        return None
+    return run_window(project, settings, notice=notice)
 
 
 def summarise(
@@ -110,35 +157,26 @@ def summarise(
         lines.append(f"    … and {more} more (workbench data validate lists all)")
     print("\n".join(lines), file=out)
     if train:
-        return _train(project, out, epochs) or (1 if errors else 0)
+        status = train_headless(path, epochs)
+        return status or (1 if errors else 0)
     return 1 if errors else 0
 
 
-def _train(project: Any, out: Any, epochs: int | None) -> int:
+def train_headless(path: Path, epochs: int | None) -> int:
+    """Train ``path`` exactly as ``workbench train PATH --progress`` does.
+
+    Same loop, same progress lines, same stop on the first Ctrl+C (the run is recorded
+    as cancelled), same exit statuses.
+    """
     try:
-        from workbench.training.runner import run_training
+        from workbench.cli import train_commands
     except ImportError as error:
         print(f"Training is not available in this build ({error}).", file=sys.stderr)
         return 1
-    from workbench.training import events
-
-    print("Training (Ctrl+C stops)…", file=out)
-    for event in run_training(
-        project.snapshot(), project_dir=project.root, epochs=epochs
-    ):
-        match event:
-            case events.EpochCompleted():
-                losses = " ".join(f"{k}={v:.3f}" for k, v in event.losses.items())
-                epoch = f"{event.epoch}/{event.total_epochs}"
-                print(f"  epoch {epoch} {losses}", file=out, flush=True)
-            case events.TrainingFinished():
-                print(f"Model saved to {event.model_path}", file=out)
-            case events.TrainingFailed():
-                print(f"Training failed: {event.message}", file=sys.stderr)
-                return 1
-            case events.TrainingCancelled():
-                print("Training cancelled.", file=out)
-                return 1
-            case _:
-                pass
-    return 0
+    parser = argparse.ArgumentParser(prog="workbench")
+    train_commands.register(parser.add_subparsers(dest="command"))
+    argv = ["train", "--progress"]
+    if epochs is not None:
+        argv += ["--epochs", str(epochs)]
+    print("Training (Ctrl+C stops after the current batch)…", flush=True)
+    return int(train_commands.run_train(parser.parse_args([*argv, "--", str(path)])))

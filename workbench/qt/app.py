@@ -1,43 +1,33 @@
-"""Start the desktop app: ``python -m workbench`` / ``workbench app [PROJECT]``."""
+"""Start the desktop window: called by ``workbench app`` / ``python -m workbench``.
+
+The command line (``workbench/cli/app_command.py``) owns argument parsing, the display
+and system-library checks and the sample copy; it imports this module only when a
+window will really be shown, so headless paths never load PySide6.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
-import weakref
 from pathlib import Path
-from typing import Any
 
-_THREADS: weakref.WeakSet[Any] = weakref.WeakSet()
+from workbench.qt.threads import live_threads, register_thread
 
-
-def register_thread(thread: Any) -> None:
-    """Remember a QThread we started (tests check none is left running)."""
-    _THREADS.add(thread)
+__all__ = ["live_threads", "register_thread", "run_window"]
 
 
-def live_threads() -> list[Any]:
-    """Return the QThreads started by the app that still exist."""
-    return list(_THREADS)
-
-
-def display_available() -> bool:
-    """Whether Qt can show a window here (a display, or an explicit QPA platform)."""
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return True
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def run_app(
-    project: str | Path | None = None, settings_path: str | Path | None = None
+def run_window(
+    project_path: str | Path | None = None,
+    settings_path: str | Path | None = None,
+    *,
+    notice: str | None = None,
 ) -> int:
-    """Show the main window (opening ``project``) and run the event loop.
+    """Show the main window (opening ``project_path``) and run the event loop.
 
     Args:
-        project: a project folder or NLU file; ``None`` opens the bundled sample.
+        project_path: a project folder or NLU file; ``None`` opens an empty window.
         settings_path: an INI file for preferences instead of the user's settings.
+        notice: a line for the status bar once the project is open (e.g. where the
+            sample copy is).
 
     Returns:
         The exit status of the event loop.
@@ -46,7 +36,7 @@ def run_app(
 
     import pyqtgraph  # noqa: F401  (after PySide6, so it picks the same binding)
 
-    from workbench.qt.main_window import SAMPLE_PROJECT, MainWindow
+    from workbench.qt.main_window import MainWindow
     from workbench.qt.settings import APPLICATION, ORGANISATION, SettingsStore
     from workbench.qt.style import load_stylesheet
 
@@ -57,18 +47,12 @@ def run_app(
     store = SettingsStore.at_path(settings_path) if settings_path else SettingsStore()
     window = MainWindow(settings_store=store)
     window.show()
-    target = Path(project) if project else SAMPLE_PROJECT
-    if target.exists():
-        window.open_project(target)
-    else:
-        window.prompter.inform(
-            "Cannot open project", f"{target}: no such file or folder."
-        )
+    if project_path is not None:
+        target = Path(project_path)
+        if not target.exists():
+            window.prompter.inform(
+                "Cannot open project", f"{target}: no such file or folder."
+            )
+        elif window.open_project(target) and notice:
+            window.statusBar().showMessage(notice, 30000)
     return int(app.exec())
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m workbench``: same options as ``workbench app``."""
-    from workbench.cli.app_command import build_parser, run
-
-    return run(build_parser().parse_args(sys.argv[1:] if argv is None else argv))

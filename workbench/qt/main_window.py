@@ -22,7 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.issues import Issue
-from workbench.core.project import Project, ProjectLoadError
+from workbench.core.project import (
+    NewFilesNeeded,
+    Project,
+    ProjectLoadError,
+    SaveError,
+)
 from workbench.qt.actions import ACTION_SPECS, create_actions
 from workbench.qt.dialogs.prompter import DialogPrompter, Prompter
 from workbench.qt.dialogs.shortcuts_dialog import ShortcutsDialog
@@ -32,7 +37,12 @@ from workbench.qt.models.example_table_model import ExampleTableModel
 from workbench.qt.models.intent_list_model import IntentTableModel
 from workbench.qt.palette import EntityPalette
 from workbench.qt.project_guard import ProjectGuard
-from workbench.qt.project_prompts import ProjectPrompts
+from workbench.qt.project_prompts import (
+    ProjectPrompts,
+    failed_paths,
+    failed_summary,
+    shown_path,
+)
 from workbench.qt.session import ProjectSession
 from workbench.qt.settings import SettingsStore
 from workbench.qt.views.examples_view import ExamplesView
@@ -48,7 +58,7 @@ from workbench.qt.views.resource_editor_view import (
 )
 from workbench.qt.workers.validation_worker import ValidationWorker, run_validation
 
-SAMPLE_PROJECT = Path(__file__).resolve().parents[2] / "sample_projects" / "pizza"
+from workbench.core.sample_project import SAMPLE_PROJECT  # noqa: E402,F401  (old home)
 APP_TITLE = "NLU Workbench"
 
 
@@ -196,63 +206,98 @@ class MainWindow(QMainWindow):
         if name:
             self.open_project(Path(name))
 
-    def open_project(self, path: str | Path, *, check_recovery: bool = True) -> bool:
-        """Open a project folder or NLU file (asking about unsaved edits first)."""
-        if not self._confirm_discard("Open another project"):
-            return False
-        # Loading allocates millions of small objects: the cyclic GC would rescan them
-        # over and over (measured: +1 s on 50,000 examples). Examples hold no cycles,
-        # so pause it while loading and freeze what was loaded (gc.freeze docs).
-        gc.unfreeze()  # the previous project may be collected again
-        gc.disable()
-        try:
-            project = self._load_and_show(path)
-        finally:
-            gc.enable()
+    def open_project(
+        self,
+        path: str | Path,
+        *,
+        check_recovery: bool = True,
+        discard_edits: bool = False,
+        confirm_title: str = "Open another project",
+    ) -> bool:
+        """Open a project folder or NLU file; False leaves the current one as it was.
+
+        The new project is read first. A folder with no Rasa data opens only if the
+        user agrees. Then the current project's unsaved edits (a pending text edit
+        included) are saved or discarded, asking first, unless ``discard_edits``
+        says the user already chose to drop them.
+        """
+        project = self._load(path)
         if project is None:
             return False
+        if not self.prompts.confirm_open_without_data(project, path):
+            self.statusBar().showMessage(f"Not opened: {path}", 8000)
+            return False
+        if discard_edits:
+            self.examples_view.discard_draft()
+            self.guard.discard_recovery()
+        elif not self._confirm_discard(confirm_title):
+            return False
+        self._show_project(project, path)
+        del project  # freeze only what the window holds
         gc.freeze()
+        project = self.session.project
         if check_recovery:
             self.prompts.offer_recovery()
         self.problems_panel.set_issues(list(project.load_issues))
         self.request_validation()  # in the background: big projects open at once
         self._update_title()
         self._update_actions()
-        self.statusBar().showMessage(f"Opened {path}", 5000)
+        failed = self.prompts.report_failed_files(project)
+        self.statusBar().showMessage(
+            f"Opened {path}" + (f" · {failed}" if failed else ""), 10000
+        )
         return True
 
-    def _load_and_show(self, path: str | Path) -> Project | None:
-        """Load ``path`` and point every view at it (``None`` if it cannot be read)."""
+    def _load(self, path: str | Path) -> Project | None:
+        """Read ``path`` (``None``, after telling the user, if it cannot be read)."""
+        # Loading allocates millions of small objects: the cyclic GC would rescan them
+        # over and over (measured: +1 s on 50,000 examples). Examples hold no cycles,
+        # so pause it while loading and freeze what was loaded (gc.freeze docs).
+        gc.unfreeze()  # the previous project may be collected again
+        gc.disable()
         try:
-            project = self.session.open(path)
+            return self.session.load(path)
         except ProjectLoadError as error:
             self.prompter.inform("Cannot open project", str(error))
             return None
+        finally:
+            gc.enable()
+
+    def _show_project(self, project: Project, path: str | Path) -> None:
+        """Make ``project`` current and point every view at it.
+
+        The views drop what they kept of the old project first (editor row and
+        draft, the trained run and model when the folder changes), so nothing of it
+        can be applied to the new one.
+        """
+        old_path = self.session.path
+        self.examples_view.discard_draft()  # committed or discarded by the caller
+        if old_path is None or old_path.resolve() != Path(path).resolve():
+            self.train_view.forget_run()
+            self.tester_view.forget_model()
+        self.session.adopt(project, path)
         model = ExampleTableModel(project.examples, self)
         self.palette_.prime(self.session.entity_types())
         self.examples_view.set_table_model(model)
         self.intent_model.refresh(project)
         self.intent_panel.select_intent(None)
         for view in self.resource_views:
-            view.refresh()
+            view.reset()
         self.guard.watch(self.session.data_paths())
         self.preferences = self.settings_store.add_recent(path)
         self._fill_recent_menu()
-        return project
 
     def open_sample(self) -> bool:
-        """Open the bundled sample project."""
-        return self.open_project(SAMPLE_PROJECT)
+        """Open the user's copy of the sample project (copied there on first use)."""
+        return WindowActions(self).open_sample()
 
     def reload(self) -> bool:
         """Reload the project from disk, dropping edits (asks first if any)."""
         if self.session.path is None:
             return False
-        if not self._confirm_discard("Reload from disk"):
-            return False
-        self.guard.discard_recovery()
-        self.session.forget_edits()
-        return self.open_project(self.session.path, check_recovery=False)
+        return self.open_project(
+            self.session.path, check_recovery=False, confirm_title="Reload from disk"
+        )
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -265,23 +310,53 @@ class MainWindow(QMainWindow):
 
     # -- saving and closing -----------------------------------------------------------
     def save(self) -> bool:
-        """Write the changed files (Ctrl+S)."""
-        if self.session.project is None:
+        """Write the changed files (Ctrl+S); True only when everything was saved.
+
+        Files that did not load are never written. A save that would create files
+        asks first; "Don't save" writes nothing and keeps the edits (unsaved).
+        """
+        project = self.session.project
+        if project is None:
             return False
-        self.examples_view.editor.commit_draft() if self.examples_view.editor else None
+        if self.examples_view.editor is not None:
+            self.examples_view.editor.commit_draft()
         try:
-            written = self.session.save()
-        except Exception as error:  # noqa: BLE001 - SaveError/OSError: tell, keep edits
-            self.prompter.inform(
-                "Save failed",
-                f"Nothing was lost, but the files were not saved:\n{error}",
-            )
+            try:
+                written = self.session.save()
+            except NewFilesNeeded as needed:
+                if not self.prompts.confirm_create_files(project, needed.paths):
+                    self.statusBar().showMessage(
+                        "Nothing was saved: no new file was created. Your edits are "
+                        "kept (unsaved).", 10000,
+                    )  # fmt: skip
+                    return False
+                written = self.session.save(create_files=True)
+        except SaveError as error:
+            self._tell_not_saved("Nothing was saved", error)
+            return False
+        except OSError as error:
+            self._tell_not_saved("The project was not (completely) saved", error)
             return False
         self.guard.remember_saved(written)
         self.guard.discard_recovery()
-        names = ", ".join(p.name for p in written) or "nothing changed"
-        self.statusBar().showMessage(f"Saved: {names}", 5000)
+        self.request_validation()  # the problems panel shows what is on disk now
+        failed = failed_summary(project)
+        if written:
+            message = "Saved: " + ", ".join(shown_path(project, p) for p in written)
+        else:
+            message = "Nothing to save: the files already hold every edit"
+        if failed:
+            message += f" · {failed}"
+        self.statusBar().showMessage(message, 10000)
+        self._update_title()
         return True
+
+    def _tell_not_saved(self, what: str, error: Exception) -> None:
+        """Say why a save failed (message box and status bar); the edits are kept."""
+        self.prompter.inform(
+            "Save failed", f"{what}. Your edits are kept (unsaved).\n\n{error}"
+        )
+        self.statusBar().showMessage(f"{what}: {error}", 15000)
 
     def _confirm_discard(self, title: str) -> bool:
         """Return True when it is fine to drop the current project (saving if asked)."""
@@ -346,8 +421,10 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.session.dirty)
         project = self.session.project
         if project is not None:
+            failed = len(failed_paths(project))
             self.status_label.setText(
                 f"{len(project.examples)} examples · {len(project.intents)} intents"
+                + (f" · {failed} file(s) not loaded" if failed else "")
                 + (" · modified" if self.session.dirty else "")
             )
 

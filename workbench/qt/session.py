@@ -21,6 +21,7 @@ from workbench.core.examples import (
     Synonym,
 )
 from workbench.core.issues import Issue
+from workbench.core.load_checks import NO_PROJECT_DATA
 from workbench.core.project import Project, load_project
 from workbench.qt.history import ProjectHistory
 
@@ -57,7 +58,19 @@ class ProjectSession(QObject):
         Raises:
             ProjectLoadError: If the path does not exist or is not YAML.
         """
-        project = load_project(path)
+        return self.adopt(self.load(path), path)
+
+    @staticmethod
+    def load(path: str | Path) -> Project:
+        """Read ``path`` without making it current (the window may still say no).
+
+        Raises:
+            ProjectLoadError: If the path does not exist or is not YAML.
+        """
+        return load_project(path)
+
+    def adopt(self, project: Project, path: str | Path) -> Project:
+        """Make a loaded ``project`` (read from ``path``) the current one."""
         self.project, self.path = project, Path(path)
         self._restored = False
         self.history.attach(project)
@@ -65,15 +78,25 @@ class ProjectSession(QObject):
         self.opened.emit(project)
         return project
 
-    def save(self) -> list[Path]:
+    def save(self, *, create_files: bool = False) -> list[Path]:
         """Write the changed files; return the paths written.
 
+        Args:
+            create_files: the user agreed to create the files the save needs.
+
         Raises:
+            NewFilesNeeded: files would be created (nothing was written; ask, then
+                call again with ``create_files=True``).
             SaveError / OSError: from ``Project.save`` (nothing is marked saved).
         """
         if self.project is None:
             return []
-        written = self.project.save()
+        project = self.project
+        written = project.save(create_files=True) if create_files else project.save()
+        if written:  # the folder holds Rasa data now: that load warning is out of date
+            project.load_issues = [
+                i for i in project.load_issues if i.code != NO_PROJECT_DATA
+            ]
         self._restored = False
         self.history.stack.setClean()
         self._update_dirty()
@@ -117,10 +140,15 @@ class ProjectSession(QObject):
         return sorted(counts, key=lambda name: (-counts[name], name))
 
     def data_paths(self) -> list[Path]:
-        """The YAML files the project was read from (what the file watcher watches)."""
+        """The YAML files of the project (what the file watcher watches).
+
+        Files that did not load are watched too: fixing one in an editor offers a
+        reload.
+        """
         if self.project is None:
             return []
         paths = [f.path for f in self.project.files if getattr(f, "exists", True)]
+        paths += [path for path in self.project.failed_paths if path not in paths]
         if self.project.config_path is not None:
             paths.append(self.project.config_path)
         return paths

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
 
+from workbench.core.sample_project import SampleCopyError, user_sample_copy
+
 if TYPE_CHECKING:
     from workbench.qt.main_window import MainWindow
 
@@ -21,7 +23,7 @@ class WindowActions:
         w, h = self.window, self.window.handlers
         handlers = {
             "open": w.choose_project_folder, "open_file": w.choose_project_file,
-            "open_sample": w.open_sample, "save": w.save, "reload": w.reload,
+            "open_sample": self.open_sample, "save": w.save, "reload": w.reload,
             "quit": w.close, "find": self.focus_filter,
             "add_intent": h.add_intent, "rename_intent": h.rename_intent,
             "merge_intents": h.merge_intents, "delete_intent": h.delete_intent,
@@ -42,6 +44,22 @@ class WindowActions:
             # Call without the "checked" argument: handlers take their own defaults.
             actions[name].triggered.connect(lambda _checked=False, s=slot: s())
         w.tester_view.add_requested.connect(self.add_tested_message)
+
+    def open_sample(self) -> bool:
+        """Open the user's copy of the sample project (copied there on first use).
+
+        The installed sample is never opened itself: edits would change the package.
+        Where the copy is goes to the status bar.
+        """
+        try:
+            copy = user_sample_copy()
+        except SampleCopyError as error:
+            self.window.prompter.inform("Cannot open the sample project", str(error))
+            return False
+        if not self.window.open_project(copy.path):
+            return False
+        self.window.statusBar().showMessage(copy.describe(), 30000)
+        return True
 
     def next_problem(self) -> None:
         """Select the next problem and show its example (F8)."""

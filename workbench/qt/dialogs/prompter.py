@@ -45,12 +45,20 @@ class DialogPrompter(Prompter):
         self, title: str, text: str, choices: Sequence[str], default: str
     ) -> str:
         """Show a message box with one button per choice."""
+        box, buttons = self.question_box(title, text, choices, default)
+        box.exec()
+        return buttons.get(box.clickedButton(), default)
+
+    def question_box(
+        self, title: str, text: str, choices: Sequence[str], default: str
+    ) -> tuple[QMessageBox, dict[object, str]]:
+        """Build (not show) the box ``choose`` shows; buttons map to their choice."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self._parent)
         buttons = {}
         for choice in choices:
             role = (
                 QMessageBox.ButtonRole.RejectRole
-                if choice.lower() in ("cancel", "keep mine")
+                if choice.lower() in ("cancel", "keep mine", "don't save")
                 else QMessageBox.ButtonRole.AcceptRole
             )
             buttons[box.addButton(choice, role)] = choice
@@ -58,8 +66,7 @@ class DialogPrompter(Prompter):
         if default_button is not None:
             box.setDefaultButton(default_button)
             box.setEscapeButton(default_button)
-        box.exec()
-        return buttons.get(box.clickedButton(), default)
+        return box, buttons
 
     def get_text(self, title: str, label: str, text: str = "") -> str | None:
         """Ask for one line of text."""
@@ -75,7 +82,14 @@ class DialogPrompter(Prompter):
 
     def inform(self, title: str, text: str) -> None:
         """Show an information box."""
-        QMessageBox.information(self._parent, title, text)
+        self.message_box(title, text).exec()
+
+    def message_box(self, title: str, text: str) -> QMessageBox:
+        """Build (not show) the box ``inform`` shows."""
+        return QMessageBox(
+            QMessageBox.Icon.Information, title, text,
+            QMessageBox.StandardButton.Ok, self._parent,
+        )  # fmt: skip
 
 
 class ScriptedPrompter(Prompter):

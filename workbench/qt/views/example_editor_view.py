@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.examples import EntitySpan, Example
 from workbench.core.markup import MarkupError, parse_markup, render_markup
+from workbench.core.text_rules import TextRuleError, check_example
 from workbench.qt.palette import EntityPalette
 from workbench.qt.span_remap import remap_spans
 from workbench.qt.widgets.annotate_everywhere_bar import AnnotateEverywhereBar
@@ -31,6 +32,7 @@ from workbench.qt.widgets.span_editor import SpanEditorWidget
 from workbench.qt.widgets.span_properties_popup import SpanPropertiesPopup
 
 if TYPE_CHECKING:
+    from workbench.core.example_list import ExampleList
     from workbench.qt.models.example_table_model import ExampleTableModel
     from workbench.qt.session import ProjectSession
 
@@ -120,10 +122,42 @@ class ExampleEditorView(QWidget):
         """Return the project index of the example shown, if any."""
         return self._row.row() if self._row.isValid() else None
 
+    def _examples(self) -> ExampleList | None:
+        """The example list this editor shows, while its project is the open one.
+
+        The editor is bound to one project (through its table model): once another
+        project is open it shows nothing and writes nothing, so a row number or a
+        draft of the old project can never land in the new one.
+        """
+        project = self._session.project
+        examples = self._table_model.examples
+        if project is None or project.examples is not examples:
+            return None
+        return examples
+
     def current_example(self) -> Example | None:
         """Return the example shown (as stored in the project)."""
-        row = self.current_row()
-        return None if row is None else self._session.project.examples[row]
+        row, examples = self.current_row(), self._examples()
+        if row is None or examples is None or not 0 <= row < len(examples):
+            return None
+        return examples[row]
+
+    def discard_draft(self) -> None:
+        """Drop an uncommitted text/markup edit (the user discarded their changes)."""
+        self._draft, self._draft_invalid = None, False
+        self.error_label.hide()
+
+    def release(self) -> None:
+        """Stop showing and editing (the project is being closed); drops any draft.
+
+        Commit the draft first (``commit_draft``) when it should be kept.
+        """
+        self.discard_draft()
+        self._row = QPersistentModelIndex()
+        try:
+            self._session.history.edited.disconnect(self.refresh)
+        except (RuntimeError, TypeError):
+            pass  # already disconnected
 
     def show_row(self, row: int | None) -> None:
         """Show the example at project index ``row`` (``None`` clears the editor)."""
@@ -143,7 +177,8 @@ class ExampleEditorView(QWidget):
             widget.setEnabled(enabled)
         self.intent_box.blockSignals(True)
         self.intent_box.clear()
-        self.intent_box.addItems(list(self._session.project.intents))
+        if self._examples() is not None:
+            self.intent_box.addItems(list(self._session.project.intents))
         if example is None:
             self.header.setText("No example selected")
             self.span_editor.set_content("", ())
@@ -259,8 +294,8 @@ class ExampleEditorView(QWidget):
 
     def _replace(self, example: Example) -> bool:
         row = self.current_row()
-        if row is None:
-            return False
+        if row is None or self.current_example() is None:
+            return False  # nothing shown, or the project is no longer the open one
         return self._session.replace_example(row, example)
 
     # -- intent -----------------------------------------------------------------------
@@ -290,6 +325,12 @@ class ExampleEditorView(QWidget):
                 return
         else:
             text, spans = value, remap_spans(base_text, value, base_spans)
+        try:  # characters a file cannot hold: say so now, not at the commit
+            check_example(dataclasses.replace(example, text=text, entities=spans))
+        except TextRuleError as error:
+            self._show_error(f"{error} — not saved until fixed")
+            self._draft_invalid = True
+            return
         self.error_label.hide()
         self._draft_invalid = False
         self._draft = (text, spans)

@@ -136,19 +136,26 @@ class ExamplesView(QWidget):
 
     # -- project ----------------------------------------------------------------------
     def set_table_model(self, model: ExampleTableModel) -> None:
-        """Show a (new) project's examples."""
+        """Show a (new) project's examples.
+
+        The old project's editor is released first (its row and any draft are
+        dropped: ``MainWindow`` commits or discards the draft before switching), so
+        that the selection change below never reaches it.
+        """
         old_model, old_editor = self.table_model, self.editor
+        if old_editor is not None:
+            self.editor = None
+            old_editor.release()
+            old_editor.hide()
+            old_editor.setParent(None)
+            old_editor.deleteLater()
+        self._intent = None  # the old project's intent scope does not apply
         self.table_model = model
         self.filter_model.setSourceModel(model)
         self.editor = ExampleEditorView(
             self._session, model, self._palette, self.splitter
         )
         self.editor.next_requested.connect(self.go_next)
-        if old_editor is not None:
-            old_editor.hide()
-            old_editor.setParent(None)
-            old_editor.deleteLater()
-            self._session.history.edited.disconnect(old_editor.refresh)
         self.splitter.addWidget(self.editor)
         self.splitter.setSizes([420, 260])
         if old_model is not None:
@@ -167,6 +174,11 @@ class ExamplesView(QWidget):
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
+
+    def discard_draft(self) -> None:
+        """Drop the editor's uncommitted text edit (the user discarded changes)."""
+        if self.editor is not None:
+            self.editor.discard_draft()
 
     # -- filtering --------------------------------------------------------------------
     def query(self) -> ExampleQuery:

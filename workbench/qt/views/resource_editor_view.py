@@ -126,6 +126,14 @@ class ResourceEditorView(QWidget):
         self._filling = False
         self._fill_items()
 
+    def reset(self) -> None:
+        """Show a newly opened project's entries from the first one."""
+        self._report(None)
+        self._filling = True
+        self.entry_list.clear()  # the old project's row means nothing here
+        self._filling = False
+        self.refresh()
+
     def _fill_items(self) -> None:
         self._filling = True
         self.item_list.clear()
@@ -228,6 +236,9 @@ class ResourceEditorView(QWidget):
             return
         items = list(self._items(current[1]))
         row = self.item_list.row(item)
+        if not 0 <= row < len(items):
+            self._fill_items()  # the list is out of date: show the entry as it is
+            return
         if items[row] == item.text():
             return
         items[row] = item.text().strip()

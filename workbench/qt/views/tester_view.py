@@ -81,9 +81,22 @@ class TesterView(QWidget):
         if self.input.text():
             self.worker.parse(self.input.text())
 
+    def forget_model(self) -> None:
+        """Another project was opened: its predictions no longer apply.
+
+        The model was trained on the old project, so "Add as example" would file
+        messages under the old project's intents; the tester waits for a new model.
+        """
+        self.has_model = False
+        self._last = None
+        self.add_button.setEnabled(False)
+        self.ranking.setRowCount(0)
+        self.entities.setRowCount(0)
+        self.model_label.setText("No model yet: train one in the Train tab.")
+
     def show_prediction(self, text: str, prediction: Prediction) -> None:
-        """Fill the tables (ignored if the input changed since)."""
-        if text != self.input.text():
+        """Fill the tables (ignored if the input changed since, or no model)."""
+        if text != self.input.text() or not self.has_model:
             return
         self._last = prediction
         self.ranking.setRowCount(len(prediction.ranking))

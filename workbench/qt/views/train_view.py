@@ -68,6 +68,8 @@ class TrainView(QWidget):
         self.history = MetricsHistory()
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._snapshot: ProjectSnapshot | None = None  # what the last run trained
+        self._run_open = False  # a run started and its end not handled yet
+        self._ignore_run = False  # that run's project was closed
         self.train_button = QPushButton("Train", self)
         self.train_button.setToolTip("Train DIET on the current (unsaved too) data")
         self.stop_button = QPushButton("Stop", self)
@@ -127,21 +129,44 @@ class TrainView(QWidget):
         if not self.worker.start(snapshot, project.root, epochs):
             return False
         self._snapshot = snapshot  # projections index its examples
+        self._run_open = True
         self.train_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.status.setText("Starting (loading torch)…")
         return True
+
+    def forget_run(self) -> None:
+        """Another project was opened: drop the last run (and stop a running one).
+
+        A run trains the old project's snapshot: its model, charts and embedding
+        points (whose indices are the old project's examples) must not be applied
+        to the new project.
+        """
+        if self._run_open:
+            self.worker.request_stop()
+            self._ignore_run = True  # its remaining events belong to the old project
+        self._snapshot = None
+        self.history = MetricsHistory()
+        for curve in self._curves.values():
+            curve.setData([], [])
+        self.embedding_view.clear()
+        self.log.clear()
+        self.progress.setValue(0)
+        self.status.setText("Not trained yet")
 
     def _on_stop_button_clicked(self) -> None:
         self.worker.request_stop()
         self.status.setText("Stopping after the current batch…")
 
     def _on_worker_finished(self) -> None:
+        self._run_open = self._ignore_run = False
         self.train_button.setEnabled(True)
         self.stop_button.setEnabled(False)
 
     def on_training_event(self, event: object) -> None:
         """Show one training event (dispatch on its type)."""
+        if self._ignore_run:
+            return  # the run of a project that was closed meanwhile
         match event:
             case TrainingStarted():
                 self._note(

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from workbench.qt.app import register_thread
+from workbench.qt.threads import register_thread
 
 
 class _Predictor(QThread):

@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from workbench.qt.app import register_thread
+from workbench.qt.threads import register_thread
 from workbench.training.control import StopToken
 from workbench.training.events import (
     BatchProgress,

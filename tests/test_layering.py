@@ -51,8 +51,8 @@ def test_layering_core_imports_neither_torch_nor_qt() -> None:
     assert report["heavy"] == []
 
 
-def test_layering_nlu_and_training_never_import_qt() -> None:
-    report = _imports("workbench.nlu,workbench.training")
+def test_layering_nlu_training_and_serving_never_import_qt() -> None:
+    report = _imports("workbench.nlu,workbench.training,workbench.serving")
     assert "torch" in report["heavy"]
     assert "PySide6" not in report["heavy"]
     assert "pyqtgraph" not in report["heavy"]
@@ -85,13 +85,15 @@ def _is_type_checking_block(node: ast.AST) -> bool:
     )
 
 
-def _imported_modules(tree: ast.AST, module: str, is_package: bool) -> set[str]:
-    """Every module an import statement in ``tree`` names (run-time imports only)."""
+def _imported_modules(tree: ast.AST, module: str, is_package: bool, *,
+                      type_checking: bool = False) -> set[str]:
+    """Every module an import statement in ``tree`` names (run-time imports only,
+    unless ``type_checking``: then ``if TYPE_CHECKING:`` imports count too)."""
     found: set[str] = set()
     stack = [tree]
     while stack:
         node = stack.pop()
-        if _is_type_checking_block(node):
+        if _is_type_checking_block(node) and not type_checking:
             stack.extend(node.orelse)  # only the else branch runs
             continue
         if isinstance(node, ast.Import):
@@ -175,6 +177,44 @@ def test_no_import_cycles_between_packages() -> None:
         for cycle in cycles
     ]
     assert not cycles, "\n".join(details)
+
+
+# Packages whose modules import each other without a cycle, not even a type-only one
+# (issue 10: pipeline <-> featurizers.training_data).
+ACYCLIC_PACKAGES = ("workbench.nlu", "workbench.training")
+
+
+def module_import_graph(package: str, root: Path = REPO_ROOT) -> dict[str, dict]:
+    """``{module: {imported module: []}}`` between the modules of ``package``,
+    counting every import statement (functions and ``TYPE_CHECKING`` blocks too)."""
+    modules: dict[str, tuple[Path, bool]] = {}
+    for path in sorted(root.joinpath(*package.split(".")).rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        modules[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
+    graph: dict[str, dict] = {}
+    for module, (path, is_package) in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        names = _imported_modules(tree, module, is_package, type_checking=True)
+        graph[module] = {n: [] for n in sorted(names) if n in modules and n != module}
+    return graph
+
+
+@pytest.mark.parametrize("package", ACYCLIC_PACKAGES)
+def test_no_import_cycles_between_modules(package: str) -> None:
+    graph = module_import_graph(package)
+    assert sum(map(len, graph.values())) > 10, "the scan found no imports at all"
+    assert not _cycles(graph), "\n".join(" -> ".join(c) for c in _cycles(graph))
+
+
+def test_module_cycle_check_sees_type_only_imports(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.b import B\n")
+    (package / "b.py").write_text("from typing import TYPE_CHECKING\n"
+                                  "if TYPE_CHECKING:\n    from pkg.a import A\n")
+    assert ["pkg.a", "pkg.b", "pkg.a"] in _cycles(module_import_graph("pkg", tmp_path))
 
 
 def test_layering_qt_imports_nothing_of_the_command_line() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 
 from tests.training.conftest import tiny_config
 from workbench.core.project import load_project
-from workbench.nlu.featurizers.training_data import prepare_corpus
+from workbench.nlu.corpus import prepare_corpus
 from workbench.nlu.pipeline import featurize_training_data
 from workbench.training.corpus_storage import load_corpus, save_corpus
 from workbench.training.storage import load_featurized, save_featurized
@@ -24,6 +24,8 @@ def test_featurized_data_round_trip(tiny_project, tmp_path):
     save_featurized(data, tmp_path / "features")
     loaded = load_featurized(tmp_path / "features")
     assert len(loaded) == len(data) and loaded.texts == data.texts
+    assert loaded.example_indices.tolist() == data.example_indices.tolist()
+    assert loaded.example_indices.tolist() == list(range(len(snapshot.examples)))
     assert (loaded.sequence_dim, loaded.sentence_dim) == (data.sequence_dim,
                                                           data.sentence_dim)
     assert loaded.intent_names == data.intent_names
@@ -43,11 +45,16 @@ def test_featurized_data_round_trip(tiny_project, tmp_path):
 def test_prepared_corpus_round_trip(tiny_project, tmp_path):
     from workbench.nlu.tokenizers import WhitespaceTokenizer
 
-    snapshot = load_project(tiny_project).snapshot()
+    project = load_project(tiny_project)
+    project.add_example(project.examples[3])  # a duplicate, merged into example 3
+    snapshot = project.snapshot()
     prepared = prepare_corpus(snapshot, WhitespaceTokenizer())
+    assert any(prepared.merged_indices)
     save_corpus(prepared, tmp_path / "corpus")
     loaded = load_corpus(tmp_path / "corpus")
     assert loaded.corpus == prepared.corpus
     assert [(e.text, e.intent, e.entities) for e in loaded.examples] == [
         (e.text, e.intent, e.entities) for e in prepared.examples]
     assert loaded.warnings == prepared.warnings
+    assert loaded.example_indices == prepared.example_indices
+    assert loaded.merged_indices == prepared.merged_indices

@@ -59,6 +59,8 @@ class FeaturizedData:
             Id 0 is "O"; with BILOU, ids 4i+1..4i+4 are B-, I-, L-, U- of tag i.
         tag_ids: tag kind -> one int64 ``(n_tokens,)`` array per message.
         texts: the training texts (same order as ``messages``).
+        example_indices: int64 ``(n_messages,)``: each message's index in the training
+            snapshot's ``examples`` (exact, also when texts repeat; empty if unknown).
         bilou: whether ``tag_names`` use the BILOU scheme (else IO: id i+1 = tag i).
         warnings: problems found in the data (e.g. misaligned entity annotations).
     """
@@ -73,6 +75,7 @@ class FeaturizedData:
     tag_names: Mapping[str, tuple[str, ...]]
     tag_ids: Mapping[str, tuple[np.ndarray, ...]]
     texts: tuple[str, ...] = ()
+    example_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     bilou: bool = True
     warnings: tuple[FeaturizationWarning, ...] = field(default=())
 

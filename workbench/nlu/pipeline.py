@@ -1,37 +1,30 @@
 """The NLU pipeline: Rasa ``config.yml`` -> components -> featurized training data.
 
-Typical use::
-
-    result = featurize_training_data(project.snapshot())
-    result.data          # FeaturizedData for train_diet
-    result.pipeline      # FittedPipeline: featurize(text) at parse time, to_state()
-    result.config.diet   # the DIETClassifier mapping for DietConfig.from_rasa
-
-The training cache can run the same steps node by node: :func:`prepare_corpus`, then
-``fit`` of each featurizer from :meth:`PipelineConfig.build_featurizers`, then
-:func:`assemble_featurized_data`.
+One path from examples to features, run node by node by the training graph
+(``workbench/training/nodes.py``) and in one call by :func:`featurize_training_data`:
+:func:`~workbench.nlu.corpus.prepare_corpus`, ``fit`` of each featurizer from
+:meth:`PipelineConfig.build_featurizers`, :meth:`FittedPipeline.featurize_corpus`, then
+:func:`~workbench.nlu.labels.assemble_featurized_data`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from workbench.nlu.corpus import PreparedCorpus, prepare_corpus
 from workbench.nlu.features import FeaturizedData, MessageFeatures
 from workbench.nlu.featurizers import registry
 from workbench.nlu.featurizers.base import (
     Featurizer,
     FeaturizerError,
+    TrainingCorpus,
     check_known_keys,
 )
-from workbench.nlu.featurizers.training_data import (
-    PreparedCorpus,
-    assemble_featurized_data,
-    prepare_corpus,
-)
+from workbench.nlu.labels import assemble_featurized_data
 from workbench.nlu.sparse import hstack
 from workbench.nlu.tokenizers import Token, WhitespaceTokenizer
 
@@ -220,6 +213,11 @@ class FittedPipeline:
         sentence = hstack((o.sentence for o in outputs if o.sentence is not None), 1)
         return MessageFeatures(tuple(tokens), sequence, sentence)
 
+    def featurize_corpus(self, corpus: TrainingCorpus) -> Iterator[MessageFeatures]:
+        """Features of each corpus message, in corpus order (lazily, for progress)."""
+        for tokens, text in zip(corpus.tokens, corpus.texts):
+            yield self.featurize_tokens(tokens, text)
+
     def featurize(self, text: str) -> MessageFeatures:
         """Tokenize and featurize one message."""
         return self.featurize_tokens(self.tokenizer.tokenize(text), text)
@@ -262,7 +260,7 @@ class FeaturizationResult:
 def featurize_training_data(
     training_data: Any, config: Mapping[str, Any] | PipelineConfig | None = None
 ) -> FeaturizationResult:
-    """Fit the pipeline on training data and featurize it for DIET.
+    """Fit the pipeline on training data and featurize it for DIET (the graph's steps).
 
     Args:
         training_data: a ``ProjectSnapshot``/``Project`` or anything with ``examples``,
@@ -278,14 +276,16 @@ def featurize_training_data(
             config if config is not None else getattr(training_data, "config", None)
         )
     tokenizer = config.build_tokenizer()
-    corpus = prepare_corpus(training_data, tokenizer)
+    prepared = prepare_corpus(training_data, tokenizer)
     featurizers = config.build_featurizers()
     for featurizer in featurizers:
-        featurizer.fit(corpus.corpus)
+        featurizer.fit(prepared.corpus)
     pipeline = FittedPipeline(tokenizer, featurizers)
-    data = assemble_featurized_data(corpus, pipeline, bilou=config.bilou,
-                                    entity_recognition=config.entity_recognition)
-    return FeaturizationResult(data, pipeline, config, corpus)
+    data = assemble_featurized_data(
+        prepared, tuple(pipeline.featurize_corpus(prepared.corpus)),
+        sequence_dim=pipeline.sequence_dim, sentence_dim=pipeline.sentence_dim,
+        bilou=config.bilou, entity_recognition=config.entity_recognition)
+    return FeaturizationResult(data, pipeline, config, prepared)
 
 
 __all__ = [
@@ -294,8 +294,5 @@ __all__ = [
     "FittedPipeline",
     "PipelineConfig",
     "PipelineError",
-    "PreparedCorpus",
-    "assemble_featurized_data",
     "featurize_training_data",
-    "prepare_corpus",
 ]

@@ -9,8 +9,8 @@ import numpy as np
 
 from workbench.core.examples import EntitySpan, Example, SourceRef
 from workbench.nlu.features import FeaturizationWarning
+from workbench.nlu.corpus import PreparedCorpus
 from workbench.nlu.featurizers.base import LookupElements, NamedPattern, TrainingCorpus
-from workbench.nlu.featurizers.training_data import PreparedCorpus
 from workbench.nlu.tokenizers import Token
 from workbench.training.storage import read_json_and_arrays, write_json_and_arrays
 
@@ -21,7 +21,7 @@ def _source(example: Any) -> list[Any] | None:
 
 
 def save_corpus(prepared: PreparedCorpus, folder: Path) -> None:
-    """Write the kept examples, their tokens, regexes and lookups."""
+    """Write the kept examples, their snapshot indices, tokens, regexes and lookups."""
     corpus = prepared.corpus
     meta = {
         "examples": [
@@ -29,6 +29,7 @@ def save_corpus(prepared: PreparedCorpus, folder: Path) -> None:
                                 for s in e.entities], _source(e)]
             for e in prepared.examples
         ],
+        "merged_indices": [list(merged) for merged in prepared.merged_indices],
         "token_texts": [[t.text for t in tokens] for tokens in corpus.tokens],
         "regexes": [[r.name, r.pattern, r.source] for r in corpus.regexes],
         "lookups": [[t.name, list(t.elements), t.source] for t in corpus.lookups],
@@ -38,6 +39,7 @@ def save_corpus(prepared: PreparedCorpus, folder: Path) -> None:
         ],
     }
     arrays = {
+        "example_indices": np.asarray(prepared.example_indices, dtype=np.int64),
         "token_counts": np.asarray([len(t) for t in corpus.tokens], dtype=np.int64),
         "token_starts": np.asarray([t.start for ts in corpus.tokens for t in ts],
                                    np.int64),
@@ -62,8 +64,6 @@ def load_corpus(folder: Path) -> PreparedCorpus:
               for text, s, e in zip(texts, starts[lo:hi], ends[lo:hi]))
         for texts, lo, hi in zip(meta["token_texts"], bounds[:-1], bounds[1:])
     )
-    if len(tokens) != len(examples):
-        raise ValueError("tokenizer cache entry: example and token counts disagree")
     corpus = TrainingCorpus(
         texts=tuple(e.text for e in examples),
         tokens=tokens,
@@ -72,4 +72,7 @@ def load_corpus(folder: Path) -> PreparedCorpus:
                       for name, elements, source in meta["lookups"]),
     )
     warnings = tuple(FeaturizationWarning(*w) for w in meta["warnings"])
-    return PreparedCorpus(examples, corpus, warnings)
+    return PreparedCorpus(  # raises ValueError when the counts disagree
+        examples, tuple(int(i) for i in arrays["example_indices"]),
+        tuple(tuple(int(i) for i in merged) for merged in meta["merged_indices"]),
+        corpus, warnings)

@@ -1,13 +1,14 @@
 """A small training graph whose nodes are computed at most once and cached on disk.
 
-Each :class:`Node` names its inputs (other nodes), its settings, the modules that
-implement it and the parts of the training data it reads. Its fingerprint key hashes all
-of these plus the output fingerprints of its inputs (Rasa's
-``calculate_fingerprint_key``). :class:`GraphExecutor` evaluates nodes lazily, from the
-targets backwards: a node whose key is in the cache index hands its stored output
-fingerprint to its dependants without being loaded, so when DIET's key is a hit the
-featurizers' outputs are never read, and when only a DIET setting changed the feature
-matrices are restored instead of recomputed.
+Each :class:`Node` names its inputs (other nodes), its settings and the parts of the
+training data it reads. Its fingerprint key hashes these, the source of the modules that
+define its functions and of every ``workbench`` module they import (derived from the
+import statements, :func:`~workbench.training.fingerprint.module_closure`), and the
+output fingerprints of its inputs (Rasa's ``calculate_fingerprint_key``).
+:class:`GraphExecutor` evaluates nodes lazily, from the targets backwards: a node whose
+key is in the cache index hands its stored output fingerprint to its dependants without
+being loaded, so when DIET's key is a hit the featurizers' outputs are never read, and
+when only a DIET setting changed the feature matrices are restored, not recomputed.
 
 A node's ``compute`` is a generator: it may yield progress events and returns its output
 (``value = yield from ...``). Outputs are written with ``save(value, folder)`` and read
@@ -50,7 +51,8 @@ class Node:
         load: Read an output back from such a folder.
         inputs: Names of the nodes whose outputs ``compute`` needs.
         settings: Every setting that changes the output (JSON-able).
-        code_modules: Modules whose source code defines the node's behaviour.
+        code_modules: Extra modules whose source defines the node's behaviour, beyond
+            those of ``compute``/``save``/``load`` and what they import (derived).
         data: Fingerprints of the training data the node reads directly.
         cacheable: False for nodes that must always run.
     """
@@ -64,6 +66,13 @@ class Node:
     code_modules: tuple[str, ...] = ()
     data: tuple[str, ...] = ()
     cacheable: bool = True
+
+    def code_entry_modules(self) -> tuple[str, ...]:
+        """The modules defining the node's functions plus ``code_modules``; the key
+        covers these and everything they import from ``workbench``."""
+        defining = (getattr(f, "__module__", None)
+                    for f in (self.compute, self.save, self.load))
+        return tuple(sorted({*self.code_modules, *(m for m in defining if m)}))
 
 
 class GraphExecutor:
@@ -104,7 +113,7 @@ class GraphExecutor:
             for input_name in node.inputs:
                 upstream.append((yield from self.output_fingerprint(input_name)))
             self._keys[name] = fingerprint_of(
-                node.name, code_version(*node.code_modules), node.settings,
+                node.name, code_version(*node.code_entry_modules()), node.settings,
                 list(node.data), upstream,
             )
         return self._keys[name]

@@ -13,24 +13,24 @@ Node outputs are stored as JSON + ``.npz`` / ``.safetensors``; never pickle. Whe
 finetuning, the featurizer nodes restore the earlier model's fitted featurizers instead
 of fitting new ones (words added since become out-of-vocabulary), so the feature layout
 matches the old model's weights.
+
+A node's cache key covers the source of the modules defining its functions and of
+everything they import from ``workbench`` (:meth:`Node.code_entry_modules`), so no list
+of modules is kept here.
 """
 
 from __future__ import annotations
 
 import json
-import pkgutil
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import workbench.nlu.diet as diet_package
+from workbench.nlu.corpus import prepare_corpus
 from workbench.nlu.featurizers import registry
 from workbench.nlu.featurizers.base import Featurizer
-from workbench.nlu.featurizers.training_data import (
-    assemble_featurized_data,
-    prepare_corpus,
-)
+from workbench.nlu.labels import assemble_featurized_data
 from workbench.nlu.pipeline import FittedPipeline, PipelineConfig
 from workbench.nlu.synonyms import EntitySynonymMapper
 from workbench.training import corpus_storage
@@ -46,25 +46,6 @@ from workbench.training.storage import (
 
 TOKENIZER, FEATURES, DIET, SYNONYMS = "tokenizer", "features", "diet", "synonym_mapper"
 PROGRESS_CHUNK = 200  # messages between two progress events (and stop checks)
-
-# Modules whose source defines each kind of node (edits invalidate their cache entries).
-_TOKENIZER_CODE = ("workbench.nlu.tokenizers",
-                   "workbench.nlu.featurizers.training_data",
-                   "workbench.training.corpus_storage")
-_FEATURIZER_CODE = ("workbench.nlu.featurizers.base",
-                    "workbench.nlu.featurizers.registry", "workbench.nlu.sparse")
-_FEATURES_CODE = ("workbench.nlu.pipeline", "workbench.nlu.featurizers.training_data",
-                  "workbench.nlu.features", "workbench.nlu.bilou",
-                  "workbench.nlu.sparse",
-                  "workbench.training.storage")
-# Every module of the DIET package (found on disk, so a new module cannot be forgotten).
-DIET_CODE = tuple(
-    f"workbench.nlu.diet.{info.name}"
-    for info in sorted(pkgutil.iter_modules(diet_package.__path__),
-                       key=lambda info: info.name)
-) + ("workbench.training.diet_node",)
-_SYNONYM_CODE = ("workbench.nlu.synonyms",)
-
 
 def _generator(function: Callable[[Mapping[str, Any]], Any]
                ) -> Callable[[Mapping[str, Any]], Generator[Any, None, Any]]:
@@ -147,8 +128,7 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
         TOKENIZER,
         _generator(lambda inputs: prepare_corpus(snapshot, tokenizer)),
         corpus_storage.save_corpus, corpus_storage.load_corpus,
-        settings={"tokenizer": tokenizer.settings},
-        code_modules=_TOKENIZER_CODE, data=tuple(data_parts),
+        settings={"tokenizer": tokenizer.settings}, data=tuple(data_parts),
     )]
     names = featurizer_node_names(pipeline_config)
     if finetune_pipeline is not None:
@@ -160,8 +140,7 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
                 name, _generator(lambda inputs, fitted=fitted: fitted),
                 save_featurizer, load_featurizer,
                 settings={"from_model": finetune_fingerprint, "component": fitted.name},
-                code_modules=_FEATURIZER_CODE + (type(fitted).__module__,),
-                cacheable=False,
+                code_modules=(type(fitted).__module__,), cacheable=False,
             ))
     else:
         for name, (component, settings) in zip(names, pipeline_config.featurizers):
@@ -169,22 +148,18 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
     featurizer_names = tuple(names)
 
     def featurize(inputs: Mapping[str, Any]) -> Generator[Any, None, Any]:
-        fitted = [inputs[name] for name in featurizer_names]
-        pipeline = FittedPipeline(tokenizer, fitted)
+        pipeline = FittedPipeline(tokenizer, [inputs[n] for n in featurizer_names])
         prepared = inputs[TOKENIZER]
-        corpus = prepared.corpus
-        done: dict[int, Any] = {}
-        total = len(corpus.texts)
-        for start in range(0, total, PROGRESS_CHUNK):
-            if should_stop():
+        messages: list[Any] = []
+        for features in pipeline.featurize_corpus(prepared.corpus):
+            if len(messages) % PROGRESS_CHUNK == 0 and should_stop():
                 raise TrainingStopped(0)
-            for tokens, text in zip(corpus.tokens[start:start + PROGRESS_CHUNK],
-                                    corpus.texts[start:start + PROGRESS_CHUNK]):
-                done[id(tokens)] = pipeline.featurize_tokens(tokens, text)
-            done_count = min(start + PROGRESS_CHUNK, total)
-            yield FeaturizationProgress(FEATURES, done_count, total)
+            messages.append(features)
+            if len(messages) % PROGRESS_CHUNK == 0 or len(messages) == len(prepared):
+                yield FeaturizationProgress(FEATURES, len(messages), len(prepared))
         return assemble_featurized_data(
-            prepared, _Featurized(pipeline, done), bilou=pipeline_config.bilou,
+            prepared, messages, sequence_dim=pipeline.sequence_dim,
+            sentence_dim=pipeline.sentence_dim, bilou=pipeline_config.bilou,
             entity_recognition=pipeline_config.entity_recognition)
 
     nodes.append(Node(
@@ -192,38 +167,16 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
         inputs=(TOKENIZER, *featurizer_names),
         settings={"bilou": pipeline_config.bilou,
                   "entity_recognition": pipeline_config.entity_recognition},
-        code_modules=_FEATURES_CODE, data=(data.examples,),
+        data=(data.examples,),
     ))
     nodes.append(diet_node)
     if pipeline_config.use_synonym_mapper:
         nodes.append(Node(
             SYNONYMS,
             _generator(lambda inputs: EntitySynonymMapper.from_training_data(snapshot)),
-            _save_synonyms, _load_synonyms,
-            code_modules=_SYNONYM_CODE, data=(data.examples, data.synonyms),
+            _save_synonyms, _load_synonyms, data=(data.examples, data.synonyms),
         ))
     return GraphSpec(nodes, featurizer_names, pipeline_config.use_synonym_mapper)
-
-
-class _Featurized:
-    """A fitted pipeline whose messages were featurized already (to report progress).
-
-    ``assemble_featurized_data`` featurizes every message in one call; the features
-    node featurizes them beforehand in chunks, yielding progress in between, and hands
-    this stand-in over, which answers from those results (matched by the identity of
-    each message's token tuple, so the order of the calls does not matter).
-    """
-
-    def __init__(self, pipeline: FittedPipeline, done: Mapping[int, Any]) -> None:
-        self.pipeline, self.done = pipeline, done
-        self.sequence_dim = pipeline.sequence_dim
-        self.sentence_dim = pipeline.sentence_dim
-
-    def featurize_tokens(self, tokens: Any, text: str) -> Any:
-        found = self.done.get(id(tokens))
-        if found is None:
-            found = self.pipeline.featurize_tokens(tokens, text)
-        return found
 
 
 def _fit_node(name: str, component: str, settings: Mapping[str, Any]) -> Node:
@@ -239,5 +192,5 @@ def _fit_node(name: str, component: str, settings: Mapping[str, Any]) -> Node:
         name, _generator(fit), save_featurizer, load_featurizer,
         inputs=(TOKENIZER,),
         settings={"component": component, **probe.settings},
-        code_modules=_FEATURIZER_CODE + (type(probe).__module__,),
+        code_modules=(type(probe).__module__,),
     )

@@ -92,6 +92,7 @@ def save_featurized(data: FeaturizedData, folder: Path) -> None:
     }
     arrays: dict[str, np.ndarray] = {
         "intent_ids": np.asarray(data.intent_ids, dtype=np.int64),
+        "example_indices": np.asarray(data.example_indices, dtype=np.int64),
         "token_counts": np.asarray([len(t) for t in tokens], dtype=np.int64),
         "token_starts": np.asarray([tok.start for t in tokens for tok in t], np.int64),
         "token_ends": np.asarray([tok.end for t in tokens for tok in t], np.int64),
@@ -116,7 +117,9 @@ def load_featurized(folder: Path) -> FeaturizedData:
     sequences = unpack_sparse("sequence", arrays)
     sentences = unpack_sparse("sentence", arrays)
     n_texts = len(meta["token_texts"])
-    if not len(sequences) == len(sentences) == len(counts) == n_texts:
+    example_indices = arrays["example_indices"].astype(np.int64)
+    if not (len(sequences) == len(sentences) == len(counts) == n_texts
+            and len(example_indices) in (0, n_texts)):
         raise ValueError("featurized data: message counts disagree")
     messages = []
     for index, texts in enumerate(meta["token_texts"]):
@@ -140,6 +143,7 @@ def load_featurized(folder: Path) -> FeaturizedData:
         tag_names={kind: tuple(names) for kind, names in meta["tag_names"].items()},
         tag_ids=tag_ids,
         texts=tuple(meta["texts"]),
+        example_indices=example_indices,
         bilou=bool(meta["bilou"]),
         warnings=tuple(FeaturizationWarning(**w) for w in meta["warnings"]),
     )

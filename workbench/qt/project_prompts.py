@@ -80,6 +80,7 @@ class ProjectPrompts:
             self.window.intent_model.refresh(project)
             for view in self.window.resource_views:
                 view.refresh()
+            self.window.settings_panel.refresh()
             if self.window.examples_view.editor is not None:
                 self.window.examples_view.editor.refresh()
         else:

@@ -27,6 +27,7 @@ from workbench.core.examples import (
     RegexPattern,
     Synonym,
 )
+from workbench.core.config_commands import restore_config_text
 from workbench.core.project import Project
 
 FORMAT_VERSION = 1
@@ -41,6 +42,7 @@ class RecoveredContent:
     examples: tuple[Example, ...]
     intents: tuple[str, ...]
     resources: dict[str, tuple[Any, ...]]  # "synonyms"/"regexes"/"lookups" -> items
+    config_text: str | None = None  # the edited config.yml when it has unsaved edits
 
 
 def recovery_path(project: Project, opened: Path | None = None) -> Path:
@@ -63,7 +65,13 @@ def capture(project: Project) -> RecoveredContent:
         examples=project.examples.to_tuple(),
         intents=tuple(project.intents),
         resources={kind: tuple(getattr(project, kind)) for kind in _RESOURCE_TYPES},
+        config_text=_edited_config(project),
     )
+
+
+def _edited_config(project: Project) -> str | None:
+    config_file = getattr(project, "config_file", None)
+    return config_file.text if config_file is not None and config_file.modified else None
 
 
 def write_content(content: RecoveredContent, path: Path) -> None:
@@ -87,6 +95,8 @@ def write_content(content: RecoveredContent, path: Path) -> None:
             for kind, items in content.resources.items()
         },
     }
+    if content.config_text is not None:
+        data["config_text"] = content.config_text
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -117,8 +127,10 @@ def read_recovery(path: Path) -> RecoveredContent | None:
             kind: tuple(cls(name, tuple(values)) for name, values in data.get(kind, []))
             for kind, cls in _RESOURCE_TYPES.items()
         }
+        config_text = data.get("config_text")
         return RecoveredContent(
-            float(data["saved_at"]), examples, tuple(data["intents"]), resources
+            float(data["saved_at"]), examples, tuple(data["intents"]), resources,
+            config_text if isinstance(config_text, str) else None,
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -138,6 +150,10 @@ def differs(project: Project, content: RecoveredContent) -> bool:
     if tuple(project.intents) != content.intents:
         return True
     if [_key(e) for e in project.examples] != [_key(e) for e in content.examples]:
+        return True
+    config_file = getattr(project, "config_file", None)
+    if (content.config_text is not None and config_file is not None
+            and config_file.text != content.config_text):
         return True
     return any(
         [(_name(i), _values(i)) for i in getattr(project, kind)]
@@ -180,6 +196,8 @@ def apply_recovery(project: Project, content: RecoveredContent) -> None:
         project.remove_intent(name)
     for kind, items in content.resources.items():
         _apply_resources(project, kind, items)
+    if content.config_text is not None:
+        restore_config_text(project, content.config_text)  # refused: config kept
 
 
 def _apply_resources(project: Project, kind: str, items: tuple[Any, ...]) -> None:

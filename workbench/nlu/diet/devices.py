@@ -38,6 +38,19 @@ def resolve_device(name: str) -> torch.device:
     raise ValueError(f"Unknown device '{name}': use auto, cpu, cuda or mps.")
 
 
+def available_devices() -> list[tuple[str, str]]:
+    """The accelerators of this machine as ``(device, description)``, e.g.
+    ``("cuda:0", "NVIDIA H200")`` or ``("mps", "Apple GPU (Metal)")``; [] for none."""
+    found: list[tuple[str, str]] = []
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            name = torch.cuda.get_device_name(index)
+            found.append((f"cuda:{index}", f"cuda:{index} ({name})"))
+    if _mps_available():
+        found.append(("mps", "mps (Apple GPU, Metal)"))
+    return found
+
+
 def _mps_available() -> bool:
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())

@@ -1,0 +1,337 @@
+"""`workbench serve` under load: throughput and latency, then 10,000 hostile requests.
+
+    .venv/bin/python benchmarks/bench_serve.py [--model DIR_OR_PROJECT] [--seconds 30]
+                                               [--clients 1,8,32] [--fuzz 10000]
+                                               [--workers 0] [--json FILE]
+
+Loopback only. The server runs as its own process (`workbench serve --quiet`); the
+load comes from one aiohttp client process with N concurrent keep-alive clients, each
+posting the sample project's example texts to ``/model/parse`` for ``--seconds``.
+Reported per level: requests/s, p50/p99 latency, errors (non-200 or failed requests).
+The default model is ``sample_projects/pizza``'s active model; without one it is
+trained first into a temporary folder (`workbench train`, about a minute on 2 cores).
+
+The fuzz phase sends ``--fuzz`` hostile requests over raw sockets (broken and nested
+JSON, wrong types, invalid UTF-8, unpaired surrogates, control characters, long texts,
+bodies over the limit, bad request lines and headers, unknown paths and methods) and
+checks: no 5xx, every request answered with an HTTP status line, the server process
+alive, no traceback in its log, and ``/status`` and a real parse still answered.
+
+Rasa is not installed here, so the comparison is with Rasa's published figure for one
+parse on this kind of machine (10.6 ms median, not measured in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+RASA_MEDIAN_MS = 10.6  # one parse, Rasa 3.6 on this kind of machine (not same-run)
+
+
+def _model(source: str | None, scratch: Path) -> Path:
+    from workbench.training.active_model import active_model, is_model_folder
+
+    if source:
+        return Path(source)
+    project = REPO / "sample_projects" / "pizza"
+    found = active_model(project)
+    if found is not None and is_model_folder(found):
+        return found
+    out = scratch / "pizza-model"
+    print(f"training {project} once into {out} ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "workbench.cli.main", "train", str(project),
+                    "--out", str(out), "--no-progress"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return out
+
+
+def _texts() -> list[str]:
+    from workbench.core.project import load_project
+
+    project = load_project(REPO / "sample_projects" / "pizza")
+    return [example.text for example in project.examples] or ["hello"]
+
+
+def _start_server(model: Path, workers: int, max_batch: int, log: Path
+                  ) -> tuple[subprocess.Popen, str]:
+    handle = log.open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli.main", "serve", str(model), "--port", "0",
+         "--quiet", "--workers", str(workers), "--max-batch", str(max_batch)],
+        cwd=REPO, stderr=subprocess.PIPE, stdout=handle, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    match = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
+    if not match:
+        process.kill()
+        raise SystemExit(f"server did not start: {line}{process.stderr.read()}")
+
+    def drain() -> None:  # keep the server's stderr flowing into the log file
+        for rest in process.stderr:  # type: ignore[union-attr]
+            handle.write(rest)
+            handle.flush()
+
+    import threading
+
+    threading.Thread(target=drain, daemon=True).start()
+    return process, match.group(1)
+
+
+# -- load -----------------------------------------------------------------------------
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads), 0 if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+async def _load_level(url: str, clients: int, seconds: float, texts: list[str]
+                      ) -> dict[str, float]:
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=clients, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def client(n: int) -> None:
+            nonlocal errors
+            rng = random.Random(n)
+            while time.perf_counter() < deadline:
+                body = json.dumps({"text": rng.choice(texts), "message_id": str(n)})
+                start = time.perf_counter()
+                try:
+                    async with session.post(url + "/model/parse", data=body) as response:
+                        data = await response.read()
+                        ok = response.status == 200 and data.startswith(b'{"text"')
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    ok = False
+                latencies.append(time.perf_counter() - start)
+                errors += not ok
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(n) for n in range(clients)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    ms = [x * 1000 for x in latencies]
+    return {"clients": clients, "requests": len(ms), "errors": errors,
+            "seconds": round(elapsed, 2), "rps": round(len(ms) / elapsed, 1),
+            "p50_ms": round(statistics.median(ms), 2),
+            "p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 2)}
+
+
+# -- fuzz -----------------------------------------------------------------------------
+def _hostile(rng: random.Random, texts: list[str]) -> bytes:
+    """One hostile request (raw bytes, Connection: close)."""
+    kind = rng.randrange(14)
+    path, method, extra = "/model/parse", "POST", b""
+    text = rng.choice(texts)
+    if kind == 0:  # broken JSON: a valid body cut or with a byte flipped
+        body = json.dumps({"text": text}).encode()
+        cut = rng.randrange(len(body))
+        body = body[:cut] + bytes([rng.randrange(256)]) + body[cut + 1:]
+    elif kind == 1:  # wrong types
+        body = json.dumps({"text": rng.choice([None, 1, 2.5, True, [text], {"a": text}]),
+                           "message_id": rng.choice([None, 3, "id", [], {}])}).encode()
+    elif kind == 2:  # deep nesting
+        depth = rng.choice([100, 1000, 100_000])
+        body = b'{"text": ' + b"[" * depth + b"]" * depth + b"}"
+    elif kind == 3:  # invalid UTF-8
+        body = b'{"text": "' + bytes(rng.randrange(128, 256) for _ in range(20)) + b'"}'
+    elif kind == 4:  # unpaired surrogates and escapes
+        body = rng.choice([b'{"text": "\\ud800"}', b'{"text": "a\\udfffb"}',
+                           b'{"text": "\\u0000\\u0001\\u001f"}', b'{"text": "\\x"}'])
+    elif kind == 5:  # random unicode, emoji, control and format characters
+        alphabet = "aé漢字😀\u200b\u202e\u0000\u0007\t\n\r\x1b\ufeff\U0010ffff "
+        body = json.dumps({"text": "".join(rng.choice(alphabet) for _ in range(
+            rng.randrange(1, 400)))}, ensure_ascii=rng.random() < 0.5).encode()
+    elif kind == 6:  # long texts near and over what the model reads
+        words = rng.randrange(400, 3000)
+        body = json.dumps({"text": " ".join(rng.choice(texts) for _ in range(words))}
+                          ).encode()
+    elif kind == 7:  # over the body limit (declared)
+        body = b'{"text": "' + b"a" * (1024 * 1024 + rng.randrange(100)) + b'"}'
+    elif kind == 8:  # not an object / missing text / empty
+        body = rng.choice([b"[]", b"null", b'"text"', b"{}", b"", b"   ", b"1e999999"])
+    elif kind == 9:  # huge numbers
+        body = b'{"text": "x", "n": ' + b"9" * rng.choice([10, 5000, 50_000]) + b"}"
+    elif kind == 10:  # bad paths and methods
+        body = json.dumps({"text": text}).encode()
+        path = rng.choice(["/", "/nope", "/model", "/status/../x", "/model/parse/",
+                           "/%00", "/model/parse?token=%ff"])
+        method = rng.choice(["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW"])
+    elif kind == 11:  # oversized header / many headers
+        body = json.dumps({"text": text}).encode()
+        extra = rng.choice([b"X-Big: " + b"a" * 20_000 + b"\r\n",
+                            b"".join(b"X-%d: v\r\n" % i for i in range(300))])
+    elif kind == 12:  # garbage instead of HTTP
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))) + (
+            b"\r\n\r\n")
+    else:  # PUT /model with bad paths
+        method, path = "PUT", "/model"
+        body = json.dumps({"model_file": rng.choice(
+            ["/nonexistent", "/", "/etc/passwd", "", 5, "\u0000", "../" * 50])}).encode()
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            ).encode() + extra + b"\r\n"
+    return head + body
+
+
+async def _fuzz(port: int, count: int, texts: list[str], concurrency: int = 16
+                ) -> dict[str, object]:
+    rng = random.Random(1234)
+    requests = [_hostile(rng, texts) for _ in range(count)]
+    statuses: dict[str, int] = {}
+    unanswered = 0
+    queue = iter(requests)
+
+    async def one(data: bytes) -> None:
+        nonlocal unanswered
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                writer.write(data)
+                await writer.drain()
+            except (ConnectionError, OSError):
+                pass  # the server may close early on an oversize body: read its answer
+            answer = await asyncio.wait_for(reader.read(200), 30)
+            writer.close()
+        except (ConnectionError, OSError, asyncio.TimeoutError):
+            answer = b""
+        match = re.match(rb"HTTP/1\.[01] (\d{3})", answer)
+        if match:
+            key = match.group(1).decode()
+            statuses[key] = statuses.get(key, 0) + 1
+        else:
+            unanswered += 1
+
+    async def worker() -> None:
+        for data in queue:
+            await one(data)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return {"requests": count, "statuses": dict(sorted(statuses.items())),
+            "unanswered": unanswered, "seconds": round(time.perf_counter() - started, 1)}
+
+
+async def _still_answering(url: str) -> bool:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url + "/status") as response:
+            ok = response.status == 200
+        async with session.post(url + "/model/parse", json={"text": "a large pizza"}
+                                ) as response:
+            return ok and response.status == 200 and "intent" in await response.json()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="model folder or project (default: the "
+                        "pizza sample project's active model, trained if missing)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="per level")
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--fuzz", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--max-batch", type=int, default=16)
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    model = _model(args.model, scratch)
+    texts = _texts()
+    log = scratch / "server.log"
+    process, url = _start_server(model, args.workers, args.max_batch, log)
+    port = int(url.rsplit(":", 1)[1])
+    results: dict[str, object] = {"model": str(model), "cpus": os.cpu_count(),
+                                  "workers": args.workers, "max_batch": args.max_batch,
+                                  "loadavg_before": Path("/proc/loadavg").read_text()
+                                  .split()[:3] if Path("/proc/loadavg").exists() else []}
+    try:
+        asyncio.run(_load_level(url, 1, min(2.0, args.seconds), texts))  # warm up
+        levels = []
+        for clients in (int(c) for c in args.clients.split(",")):
+            server_cpu, client_cpu = _cpu_seconds(process.pid), time.process_time()
+            level = asyncio.run(_load_level(url, clients, args.seconds, texts))
+            n = max(1, int(level["requests"]))
+            level["server_cpu_ms_per_request"] = round(
+                (_cpu_seconds(process.pid) - server_cpu) * 1000 / n, 2)
+            level["client_cpu_ms_per_request"] = round(
+                (time.process_time() - client_cpu) * 1000 / n, 2)
+            level["loadavg"] = (Path("/proc/loadavg").read_text().split()[0]
+                                if Path("/proc/loadavg").exists() else "")
+            levels.append(level)
+            print(f"{clients:3d} clients: {level['rps']:8.1f} req/s  p50 "
+                  f"{level['p50_ms']:6.2f} ms  p99 {level['p99_ms']:6.2f} ms  "
+                  f"errors {level['errors']} / {level['requests']}  CPU/request: "
+                  f"server {level['server_cpu_ms_per_request']} ms, client "
+                  f"{level['client_cpu_ms_per_request']} ms  (load "
+                  f"{level['loadavg']})", flush=True)
+        results["levels"] = levels
+        one = next((lv for lv in levels if lv["clients"] == 1), None)
+        eight = next((lv for lv in levels if lv["clients"] == 8), None)
+        rasa_rps = 1000 / RASA_MEDIAN_MS
+        if one:
+            print(f"single client p50 {one['p50_ms']} ms vs Rasa's 10.6 ms median parse "
+                  "(published figure, not the same run)")
+        if eight:
+            print(f"8 clients: {eight['rps']} req/s = {eight['rps'] / rasa_rps:.1f}x the "
+                  f"{rasa_rps:.0f} req/s that one 10.6 ms parse at a time allows")
+        if args.fuzz:
+            fuzz = asyncio.run(_fuzz(port, args.fuzz, texts))
+            fuzz["server_alive"] = process.poll() is None
+            fuzz["still_answering"] = (fuzz["server_alive"]
+                                       and asyncio.run(_still_answering(url)))
+            log_text = log.read_text(encoding="utf-8", errors="replace")
+            fuzz["tracebacks_in_log"] = log_text.count("Traceback")
+            fuzz["5xx"] = sum(n for s, n in fuzz["statuses"].items()  # type: ignore
+                              if s.startswith("5"))
+            results["fuzz"] = fuzz
+            print(f"fuzz: {fuzz['requests']} hostile requests in {fuzz['seconds']} s: "
+                  f"statuses {fuzz['statuses']}, unanswered {fuzz['unanswered']}, "
+                  f"5xx {fuzz['5xx']}, tracebacks {fuzz['tracebacks_in_log']}, "
+                  f"server alive {fuzz['server_alive']}, still answering "
+                  f"{fuzz['still_answering']}")
+        results["loadavg_after"] = (Path("/proc/loadavg").read_text().split()[:3]
+                                    if Path("/proc/loadavg").exists() else [])
+        print(f"load average before {results['loadavg_before']}, after "
+              f"{results['loadavg_after']} (shared machine)")
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        results["server_exit_on_sigterm"] = process.returncode
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    bad = any(lv["errors"] for lv in results.get("levels", []))  # type: ignore
+    fuzz = results.get("fuzz")
+    if isinstance(fuzz, dict):
+        bad = bad or bool(fuzz["5xx"] or fuzz["tracebacks_in_log"]
+                          or not fuzz["still_answering"])
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

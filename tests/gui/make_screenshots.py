@@ -57,6 +57,65 @@ def _train_screenshot(app, folder: Path, sample: str, epochs: int, name: str) ->
     window.discard_and_close()
 
 
+def _runs_overlay_screenshot(app, folder: Path) -> None:
+    """Two runs of the pizza sample (held-out curves on), the first overlaid."""
+    from PySide6.QtCore import QEventLoop
+
+    from workbench.qt.dialogs.prompter import ScriptedPrompter
+    from workbench.qt.main_window import MainWindow
+    from workbench.qt.settings import SettingsStore
+
+    project = folder / "runs-pizza"
+    shutil.copytree(ROOT / "sample_projects" / "pizza", project,
+                    ignore=shutil.ignore_patterns(".workbench", "models"))
+    config = project / "config.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "    epochs: 100\n", "    epochs: 100\n    evaluate_on_number_of_examples: 60\n"
+        "    evaluate_every_number_of_epochs: 2\n", 1), encoding="utf-8")
+    window = MainWindow(SettingsStore.at_path(folder / "runs.ini"), ScriptedPrompter())
+    window.resize(1280, 900)
+    window.show()
+    window.open_project(project)
+    view = window.train_view
+    window.tabs.setCurrentWidget(view)
+    for epochs in (20, 40):
+        view.epochs_box.setValue(epochs)
+        loop = QEventLoop()
+        view.worker.finished.connect(loop.quit)
+        view.start_training()
+        loop.exec()
+        view.worker.finished.disconnect(loop.quit)
+    view.use_new_button.click()  # the 40-epoch model becomes the active one
+    view.runs_panel.set_ticked(view.runs_panel.runs[1].id)  # overlay the first run
+    view.runs_panel.select_run(view.runs_panel.runs[0].id)
+    app.processEvents()
+    window.grab().save(str(OUT / "train-runs-overlay.png"))
+    window.discard_and_close()
+
+
+def _settings_screenshot(app, folder: Path) -> None:
+    """The Training settings tab: one value changed, one refused with its reason."""
+    from workbench.qt.dialogs.prompter import ScriptedPrompter
+    from workbench.qt.main_window import MainWindow
+    from workbench.qt.settings import SettingsStore
+
+    project = folder / "settings-pizza"
+    shutil.copytree(ROOT / "sample_projects" / "pizza", project)
+    window = MainWindow(SettingsStore.at_path(folder / "settings.ini"), ScriptedPrompter())
+    window.resize(1280, 820)
+    window.show()
+    window.open_project(project)
+    panel = window.settings_panel
+    window.tabs.setCurrentWidget(panel)
+    for name, text in (("epochs", "150"), ("evaluate_on_number_of_examples", "100"),
+                       ("transformer_size", "250")):
+        panel.fields[name].setText(text)
+        panel.fields[name].editingFinished.emit()
+    app.processEvents()
+    window.grab().save(str(OUT / "settings-panel.png"))
+    window.discard_and_close()
+
+
 def main() -> int:
     """Write the screenshots."""
     from PySide6.QtWidgets import QApplication
@@ -137,7 +196,9 @@ def main() -> int:
         app.processEvents()
         window.grab().save(str(OUT / "synonyms-editor.png"))
         window.discard_and_close()
+        _settings_screenshot(app, Path(folder))
         _train_screenshot(app, Path(folder), "tiny", 40, "train-tab.png")
+        _runs_overlay_screenshot(app, Path(folder))
         # The embedding scatter is more telling with the pizza sample's 20 intents.
         _train_screenshot(app, Path(folder), "pizza", 30, "train-embeddings.png")
     for path in sorted(OUT.glob("*.png")):

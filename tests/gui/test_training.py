@@ -35,9 +35,11 @@ def test_train_tab_trains_charts_and_tester_parses(qtbot, tiny_window):
     qtbot.waitUntil(lambda: view.train_button.isEnabled(), timeout=30_000)
     epochs, values = view.history.series(view.history.names[0])
     assert list(epochs) == [1, 2] and len(values) == 2
-    assert all(len(curve.getData()[0]) == 2 for curve in view._curves.values())
+    curves = {**view.loss_chart.curves, **view.metric_chart.curves}
+    assert curves and all(len(c.getData()[0]) == 2 for c in curves.values())
     tester = tiny_window.tester_view
-    assert tester.has_model  # the finished model went to the tester
+    assert tester.has_model  # the first model of the project became active
+    assert view.active is not None and str(view.active) == trained.args[0]
     tester.input.setText("hello there")
     qtbot.waitUntil(lambda: tester.ranking.rowCount() > 0, timeout=60_000)
     intents = {

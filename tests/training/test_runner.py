@@ -111,7 +111,7 @@ def test_damaged_cache_entry_is_recomputed(tiny_project):
     assert "tokenizer" in rerun.nodes_cached
 
 
-def test_stop_after_first_epoch_cancels_and_keeps_cache(tiny_project):
+def test_stop_after_first_epoch_cancels_keeps_the_model_so_far_and_cache(tiny_project):
     stop = StopToken()
     events = []
     snapshot = load_project(tiny_project).snapshot()
@@ -122,9 +122,14 @@ def test_stop_after_first_epoch_cancels_and_keeps_cache(tiny_project):
             stop.request_stop()
     assert isinstance(events[-1], TrainingCancelled), events[-1]
     assert events[-1].epochs_completed == 1
-    assert not list((tiny_project / "models").glob("*"))  # no model was written
+    kept = events[-1].model_path
+    assert kept and Path(kept).parent == tiny_project / "models"
+    from workbench.nlu.predictor_loader import load_model
+
+    assert load_model(kept).parse("hello")["intent"]["name"]  # a usable model
     record = RunHistory.for_project(tiny_project).runs()[-1]
-    assert record.status == "cancelled" and record.model_path is None
+    assert record.status == "cancelled" and record.model_path == kept
+    assert "kept" in (record.message or "")
 
     _, resumed = train(tiny_project)  # featurization is reused, DIET trains again
     assert "diet" in resumed.nodes_run
@@ -234,3 +239,19 @@ def test_entity_types_annotated_across_commas_are_kept_whole(tiny_project):
     explicit = tiny_config(split_entities_by_comma=True)
     _, final = train(tiny_project, snapshot=project.snapshot(), config=explicit)
     assert load_model(final.model_path).config.split_entities_by_comma is True
+
+
+def test_out_of_memory_becomes_a_message_and_a_failed_run(tiny_project, monkeypatch):
+    from workbench.training.session import TrainingSession
+
+    def run_out_of_memory(self, *args, **kwargs):
+        raise MemoryError()
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(TrainingSession, "run", run_out_of_memory)
+    events, final = train(tiny_project)
+    assert isinstance(final, TrainingFailed)
+    assert "out of memory" in final.message and "batch_size" in final.message
+    record = RunHistory.for_project(tiny_project).runs()[-1]
+    assert record.status == "failed" and "out of memory" in record.message
+    assert not list((tiny_project / "models").glob("*"))  # the empty folder is gone

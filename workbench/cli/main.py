@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "workbench.cli.data_commands",  # data validate / data stats
     "workbench.cli.train_commands",  # train / runs
     "workbench.cli.model_commands",  # test / parse
+    "workbench.cli.serve_command",  # serve (Rasa's HTTP API)
+    "workbench.cli.inbox_commands",  # inbox import / stats / export
 )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from workbench.core.config_file import ConfigFile, open_config_file
 from workbench.core.events import Signal
 from workbench.core.example_list import ExampleList
 from workbench.core.examples import (
@@ -86,6 +87,9 @@ def _load_project(path: Path) -> Project:
     project = Project(layout.root, single_file=layout.single_file, examples=examples)
     project.config_path = layout.config
     project.config = read_config(layout.config, issues)
+    project.config_file = open_config_file(
+        layout.root, layout.config, single_file=layout.single_file,
+        load_failed=layout.config is not None and project.config is None)
     project.domain_entities = read_domain_entities(layout.domain, issues)
     for read in reads:
         if read is None:
@@ -137,6 +141,8 @@ class Project:
         self.lookups: list[LookupTable] = []
         self.config: dict[str, Any] | None = None
         self.config_path: Path | None = None
+        # config.yml as an editable text (settings edits; saved with the data)
+        self.config_file: ConfigFile | None = None
         self.domain_entities: set[str] | None = None
         self.load_issues: list[Issue] = []
         self.files: list[DataFile] = []

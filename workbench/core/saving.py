@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from workbench.core.config_file import config_write
 from workbench.core.project_files import DataFile
 from workbench.core.yaml_io.atomic import (
     CommitError,
@@ -97,6 +98,7 @@ def save_project(project: Project, *, create_files: bool = False) -> list[Path]:
     """
     work = _Work(project)
     _check_writable(project, work.touched)
+    settings = config_write(project.config_file)  # config.yml edits (consent given)
     if work.new_paths() and not create_files:
         raise NewFilesNeeded(work.new_paths())
     plans, touched = work.plans, work.touched
@@ -108,13 +110,25 @@ def save_project(project: Project, *, create_files: bool = False) -> list[Path]:
     writes = [FileWrite(file.path, text) for file, (text, _) in as_text.items()]
     writes += [FileWrite(file.path, text, create=not file.exists)
                for file, (text, _) in rendered.items()]
+    if settings is not None:
+        writes.append(settings)
     try:
         commit_files(writes)  # raises before any rename on (nearly) every error
     except CommitError as error:  # a rename failed: record the files it replaced
         _written(project, as_text, rendered, set(error.written))
+        if settings is not None and settings.path in error.written:
+            _config_saved(project, settings.path)
         raise
     _written(project, as_text, rendered, {write.path for write in writes})
+    if settings is not None:
+        _config_saved(project, settings.path)
     return [write.path for write in writes]
+
+
+def _config_saved(project: Project, path: Path) -> None:
+    assert project.config_file is not None
+    project.config_file.mark_saved()
+    project.config_path = path
 
 
 def _written(project: Project, as_text: dict[DataFile, Any],

@@ -165,6 +165,20 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
         "Open the message tester",
         "Model",
     ),
+    ActionSpec(
+        "review_inbox",
+        "Review &inbox",
+        "Ctrl+Shift+I",
+        "Review new messages pre-labelled by the model",
+        "Model",
+    ),
+    ActionSpec(
+        "serve_model",
+        "Ser&ve the active model",
+        "",
+        "Serve the active model over HTTP with Rasa's API (the Serve tab)",
+        "Model",
+    ),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "F1", "Show this list", "Help"),
 )
 
@@ -181,6 +195,7 @@ EDITOR_KEYS: tuple[tuple[str, str], ...] = (
     ("Type popup: 1-9", "Pick one of the first nine types"),
     ("Type popup: Enter", "Pick the highlighted type, or create the typed one"),
     ("Escape", "Close a popup or clear the selection"),
+    ("Inbox: Enter / I / X / S", "Accept as predicted / choose the intent / reject / skip"),
 )
 
 

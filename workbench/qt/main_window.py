@@ -46,8 +46,11 @@ from workbench.qt.project_prompts import (
 from workbench.qt.session import ProjectSession
 from workbench.qt.settings import SettingsStore
 from workbench.qt.views.examples_view import ExamplesView
+from workbench.qt.views.inbox_view import InboxView
+from workbench.qt.views.serve_panel import ServePanel
 from workbench.qt.views.intent_panel import IntentPanel
 from workbench.qt.views.problems_panel import ProblemsPanel
+from workbench.qt.views.settings_panel import SettingsPanel
 from workbench.qt.views.tester_view import TesterView
 from workbench.qt.views.train_view import TrainView
 from workbench.qt.views.resource_editor_view import (
@@ -124,10 +127,16 @@ class MainWindow(QMainWindow):
         ]
         for view in self.resource_views:
             self.tabs.addTab(view, view.kind.title)
-        self.train_view = TrainView(self.session, self)
+        self.train_view = TrainView(self.session, self, prompter=self.prompter)
         self.tester_view = TesterView(self)
         self.tabs.addTab(self.train_view, "Train")
+        self.settings_panel = SettingsPanel(self.session, self, prompter=self.prompter)
+        self.tabs.addTab(self.settings_panel, "Training settings")
         self.tabs.addTab(self.tester_view, "Test")
+        self.inbox_view = InboxView(self.session, self.palette_, self)
+        self.tabs.addTab(self.inbox_view, "Inbox")
+        self.serve_panel = ServePanel(self.session, self)
+        self.tabs.addTab(self.serve_panel, "Serve")
         self.setCentralWidget(self.tabs)
         self.intent_dock = self._dock(
             "Intents", self.intent_panel, Qt.DockWidgetArea.LeftDockWidgetArea
@@ -188,8 +197,25 @@ class MainWindow(QMainWindow):
         self.problems_panel.jump_requested.connect(self.jump_to_issue)
         self.problems_panel.fix_requested.connect(self.session.apply_fix)
         self.guard.files_changed_on_disk.connect(self.prompts.on_files_changed_on_disk)
-        self.train_view.model_trained.connect(self.tester_view.set_model)
+        # The tester follows the project's active model, not every finished run.
+        self.train_view.active_model_changed.connect(self.tester_view.use_model)
+        self.train_view.about_to_train.connect(self._commit_pending_edit)
         self.train_view.example_activated.connect(self.show_example)
+        self._connect_inbox()
+        a["serve_model"].triggered.connect(lambda _checked=False: (
+            self.tabs.setCurrentWidget(self.serve_panel), self.serve_panel.start()))
+
+    def _connect_inbox(self) -> None:
+        """The Inbox tab: status messages, retraining, re-scoring with a new model."""
+        inbox = self.inbox_view
+        inbox.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        inbox.retrain_requested.connect(lambda: WindowActions(self).train())
+        self.train_view.model_trained.connect(lambda _path: inbox.model_changed())
+        if hasattr(self.train_view, "active_model_changed"):
+            self.train_view.active_model_changed.connect(
+                lambda *_args: inbox.model_changed())
+        self.actions["review_inbox"].triggered.connect(
+            lambda _checked=False: self.tabs.setCurrentWidget(inbox))
 
     # -- opening ----------------------------------------------------------------------
     def choose_project_folder(self) -> None:
@@ -238,6 +264,7 @@ class MainWindow(QMainWindow):
         project = self.session.project
         if check_recovery:
             self.prompts.offer_recovery()
+        self.inbox_view.set_project(project.root)  # after recovery: it reconciles
         self.problems_panel.set_issues(list(project.load_issues))
         self.request_validation()  # in the background: big projects open at once
         self._update_title()
@@ -284,6 +311,7 @@ class MainWindow(QMainWindow):
         for view in self.resource_views:
             view.reset()
         self.guard.watch(self.session.data_paths())
+        self.train_view.project_opened()  # its runs and active model (for the tester)
         self.preferences = self.settings_store.add_recent(path)
         self._fill_recent_menu()
 
@@ -375,6 +403,11 @@ class MainWindow(QMainWindow):
             return True
         return False
 
+    def _commit_pending_edit(self) -> None:
+        """Write the example being typed to the project (before training)."""
+        if self.examples_view.editor is not None:
+            self.examples_view.editor.commit_draft()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Ask about unsaved edits, then save the window layout and stop timers."""
         if not self._closing_confirmed and not self._confirm_discard("Quit"):
@@ -385,8 +418,10 @@ class MainWindow(QMainWindow):
         self._validation_timer.stop()
         self.validation_worker.stop()
         # Destroying a running QThread aborts the process: stop and wait first.
-        self.train_view.worker.stop_and_wait()
+        self.train_view.shutdown()
         self.tester_view.worker.stop()
+        self.inbox_view.stop()
+        self.serve_panel.shutdown()  # a server started here ends with the window
         event.accept()
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001

@@ -44,9 +44,39 @@ class DietResult:
     projection: EmbeddingsProjected | None = None
 
 
+class DietStopped(TrainingStopped):
+    """A stop ended DIET after some epochs; ``result`` is the model kept so far.
+
+    Raised (not returned) so that the graph never caches a partly trained model under
+    the key of the full run.
+    """
+
+    def __init__(self, result: DietResult) -> None:
+        super().__init__(result.epochs_run)
+        self.result = result
+
+
+LIVE_PROJECTION_SHARE = 0.02  # live projections take at most ~2 % of training time
+
+
 def projection_every(epochs: int) -> int:
     """Project embeddings about every 10% of the epochs (at least every epoch)."""
     return max(1, round(epochs / 10))
+
+
+def projection_due(epoch: int, every: int, now: float, last_end: float | None,
+                   last_cost: float) -> bool:
+    """Whether to project after ``epoch``: every ``every`` epochs, within a budget.
+
+    Measured on the pizza sample (docs/benchmarks.md): a projection (collating and
+    embedding every sampled example) took 0.2-0.9 s on a loaded 2-core machine, about
+    a third of an epoch, so ten of them made in-app training ~10 % slower than the
+    CLI's. A projection is made only when the time since the previous one is at least
+    ``last_cost / LIVE_PROJECTION_SHARE``; the first one always.
+    """
+    if epoch % every:
+        return False
+    return last_end is None or now - last_end >= last_cost / LIVE_PROJECTION_SHARE
 
 
 def project_embeddings(model: Any, data: Any, indices: np.ndarray,
@@ -84,18 +114,9 @@ def project_embeddings(model: Any, data: Any, indices: np.ndarray,
                                frozen_array(example_indices[indices], np.int64), final)
 
 
-def example_index_of_messages(snapshot: Any, data: Any) -> np.ndarray:
-    """Map each featurized message to the index of its first example in the snapshot."""
-    first: dict[str, int] = {}
-    for index, example in enumerate(snapshot.examples):
-        first.setdefault(example.text, index)
-    texts = data.texts or tuple(example.text for example in snapshot.examples)
-    return np.asarray([first.get(text, -1) for text in texts], dtype=np.int64)
-
-
-def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
+def build_diet_node(diet_config: Any, *, seed: int, device: str,
                     should_stop: Callable[[], bool], init_model: Any = None,
-                    finetune_fingerprint: str = "", code_modules: tuple[str, ...] = (),
+                    finetune_fingerprint: str = "",
                     live_projections: bool = True) -> Node:
     """Return the DIET node; its input is the ``features`` node.
 
@@ -110,8 +131,9 @@ def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
 
         data = inputs["features"]
         indices = sample_indices(len(data.messages), seed)
-        example_indices = example_index_of_messages(snapshot, data)
+        example_indices = np.asarray(data.example_indices, dtype=np.int64)
         every = projection_every(diet_config.epochs)
+        last_projection: tuple[float | None, float] = (None, 0.0)  # (ended, seconds)
         holder: dict[str, Any] = {}
         seconds: list[float] = []
         started = time.perf_counter()
@@ -138,16 +160,23 @@ def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
                     eta_seconds(seconds, item.total_epochs - item.epoch))
                 if item.validation:
                     yield EvaluationCompleted(item.epoch, frozen_mapping(validation))
-                if (live_projections and item.epoch % every == 0
-                        and item.epoch < item.total_epochs and "model" in holder):
+                now = time.perf_counter()
+                if (live_projections and item.epoch < item.total_epochs
+                        and "model" in holder
+                        and projection_due(item.epoch, every, now, *last_projection)):
                     projected = project_embeddings(holder["model"], data, indices,
                                                    example_indices, item.epoch)
+                    last_projection = (time.perf_counter(),
+                                       time.perf_counter() - now)
                     if projected is not None:
                         yield projected
             elif isinstance(item, TrainedDiet):
                 trained = item
         if trained is None:
             raise TrainingStopped(epochs_done)
+        if trained.stopped:  # no final projection: Stop must end within a second
+            raise DietStopped(DietResult(trained.model, trained.config, last_metrics,
+                                         trained.epochs_run))
         projection = project_embeddings(trained.model, data, indices, example_indices,
                                         trained.epochs_run, final=True)
         if projection is not None:
@@ -160,7 +189,6 @@ def build_diet_node(snapshot: Any, diet_config: Any, *, seed: int, device: str,
         settings={"config": diet_config.to_rasa(), "seed": seed,
                   "device": device.split(":")[0],
                   "finetune_from": finetune_fingerprint},
-        code_modules=code_modules,
     )
 
 

@@ -197,11 +197,23 @@ class TrainingFinished:
 
 @dataclass(frozen=True, slots=True)
 class TrainingCancelled:
-    """Training stopped because a stop was requested; no model was written."""
+    """Training stopped because a stop was requested.
+
+    Attributes:
+        wall_seconds: Wall time of the whole run.
+        epochs_completed: Whole epochs DIET trained before the stop.
+        run_id: Id of the run in the run history.
+        model_path: The model kept from the stopped run (the best validation
+            checkpoint so far, else the weights when it stopped), or None when the
+            stop came before the first epoch ended.
+        metrics: The last epoch's metrics of that model (empty without a model).
+    """
 
     wall_seconds: float
     epochs_completed: int
     run_id: str = ""
+    model_path: str | None = None
+    metrics: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,9 +93,11 @@ class TerminalReporter:
             self._finished(event)
         elif isinstance(event, TrainingCancelled):
             self._clear()
+            kept = (f"the model so far was saved to {event.model_path}"
+                    if event.model_path else "no model was saved")
             self.err.write(
                 f"Training cancelled after {event.epochs_completed} epoch(s) "
-                f"({format_duration(event.wall_seconds)}); no model was saved.\n")
+                f"({format_duration(event.wall_seconds)}); {kept}.\n")
         elif isinstance(event, TrainingFailed):
             self._clear()
             if self.verbose and event.traceback_text:

@@ -148,6 +148,10 @@ def run_training(
             return
         expected = isinstance(error, (TrainingInputError, ValueError))
         message = str(error) if expected else f"{type(error).__name__}: {error}"
+        if isinstance(error, MemoryError):
+            message = ("out of memory while training: lower batch_size (or the "
+                       "transformer/embedding sizes) in config.yml, train on fewer "
+                       "examples, or close other programs")
         recorder.finish(FAILED, message=message)
         yield TrainingFailed(message, traceback.format_exc(), run_id)
         return
@@ -156,6 +160,15 @@ def run_training(
         recorder.finish(CANCELLED, message=f"interrupted ({type(error).__name__})")
         raise
     wall = time.perf_counter() - started
+    if result.stopped_after is not None:  # stopped, but a model was kept
+        recorder.finish(CANCELLED, model_path=str(result.model_path),
+                        metrics=result.metrics, nodes_run=result.nodes_run,
+                        nodes_cached=result.nodes_cached,
+                        message=f"stopped after {result.stopped_after} epoch(s); "
+                                "the model so far was kept")
+        yield TrainingCancelled(wall, result.stopped_after, run_id,
+                                str(result.model_path), frozen_mapping(result.metrics))
+        return
     recorder.finish(FINISHED, model_path=str(result.model_path), metrics=result.metrics,
                     nodes_run=result.nodes_run, nodes_cached=result.nodes_cached)
     yield TrainingFinished(str(result.model_path), wall, result.nodes_run,
@@ -220,6 +233,7 @@ class _Recorder:
     def __init__(self, history: RunHistory | None, run_id: str, started: float) -> None:
         self.history, self.run_id, self.started = history, run_id, started
         self.finished = False
+        self._last_epoch: EpochCompleted | None = None
 
     def observe(self, events: Iterator[Any]) -> Any:
         """Pass ``events`` through, recording epochs and evaluations; return result."""
@@ -240,10 +254,17 @@ class _Recorder:
             return
         try:
             if isinstance(event, EpochCompleted):
+                self._last_epoch = event
                 self.history.add_epoch(self.run_id, event.epoch, event.seconds,
                                        event.losses, event.metrics)
             elif isinstance(event, EvaluationCompleted):
                 self.history.set_evaluation(self.run_id, event.metrics)
+                last = self._last_epoch
+                if last is not None and last.epoch == event.epoch:
+                    # Per-epoch validation metrics too, so charts can overlay them.
+                    self.history.add_epoch(self.run_id, last.epoch, last.seconds,
+                                           last.losses,
+                                           {**last.metrics, **event.metrics})
         except Exception:  # noqa: BLE001 - a locked database must not stop training
             pass
 

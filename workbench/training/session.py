@@ -44,6 +44,7 @@ class RunResult:
     metrics: dict[str, float]
     nodes_run: tuple[str, ...]
     nodes_cached: tuple[str, ...]
+    stopped_after: int | None = None  # epochs, when a stop ended DIET early
 
 
 @dataclass
@@ -144,16 +145,16 @@ class TrainingSession:
         """Run the graph (restoring cached nodes) and write the model to ``out_dir``."""
         from workbench.nlu.artefacts import save_model
         from workbench.nlu.pipeline import FittedPipeline
-        from workbench.training.diet_node import build_diet_node
-        from workbench.training.nodes import DIET, SYNONYMS, DIET_CODE, build_graph
+        from workbench.training.diet_node import DietStopped, build_diet_node
+        from workbench.training.nodes import DIET, SYNONYMS, build_graph
 
         finetune = self.finetune
         finetune_pipeline = finetune.pipeline if finetune is not None else None
         diet_node = build_diet_node(
-            self.snapshot, self.diet_config, seed=self.seed, device=self.device,
+            self.diet_config, seed=self.seed, device=self.device,
             should_stop=self.should_stop,
             init_model=finetune.model if finetune is not None else None,
-            finetune_fingerprint=self.finetune_fingerprint, code_modules=DIET_CODE,
+            finetune_fingerprint=self.finetune_fingerprint,
             live_projections=live_projections)
         graph = build_graph(self.snapshot, self.pipeline_config, self.data, diet_node,
                             finetune_pipeline=finetune_pipeline,
@@ -163,7 +164,13 @@ class TrainingSession:
         executor = GraphExecutor(graph.nodes, cache, force=force,
                                  on_store_error=store_notes.append,
                                  should_stop=self.should_stop)
-        diet = yield from executor.value(DIET)
+        stopped_after = None
+        try:
+            diet = yield from executor.value(DIET)
+        except DietStopped as stopped:  # keep the model so far (not cached)
+            diet, stopped_after = stopped.result, stopped.epochs_completed
+            # The rest (fitted featurizers, synonyms) is quick and needed to save it.
+            executor.should_stop = lambda: False
         featurizers = []
         for name in graph.featurizer_names:
             featurizers.append((yield from executor.value(name)))
@@ -188,7 +195,7 @@ class TrainingSession:
                 "nodes_cached": list(executor.restored),
             })
         return RunResult(out_dir, dict(diet.metrics), tuple(executor.ran),
-                         tuple(executor.restored))
+                         tuple(executor.restored), stopped_after)
 
 
 def _check_examples(snapshot: Any) -> None:

@@ -78,9 +78,29 @@ def test_train_diet_stops_between_batches_without_a_model(synthetic_data) -> Non
 
     events = list(train_diet(synthetic_data, tiny_config(epochs=50), seed=1, device="cpu",
                              should_stop=should_stop))
-    assert not any(isinstance(e, TrainedDiet) for e in events)
-    assert len([e for e in events if isinstance(e, EpochStats)]) <= 1
+    epochs = [e for e in events if isinstance(e, EpochStats)]
+    kept = [e for e in events if isinstance(e, TrainedDiet)]
+    assert len(epochs) <= 1
+    if epochs:  # the stop came after a whole epoch: that model is kept
+        assert len(kept) == 1 and kept[0].stopped and kept[0].epochs_run == 1
+    else:  # before the first epoch ended: nothing to keep
+        assert not kept
     assert len(calls) == 3
+
+
+def test_train_diet_stopped_after_epochs_keeps_a_usable_model(synthetic_data) -> None:
+    seen: list[EpochStats] = []
+    events = []
+    for event in train_diet(synthetic_data, tiny_config(epochs=50), seed=1,
+                            device="cpu", should_stop=lambda: len(seen) >= 2):
+        events.append(event)
+        if isinstance(event, EpochStats):
+            seen.append(event)
+    trained = events[-1]
+    assert isinstance(trained, TrainedDiet) and trained.stopped
+    assert trained.epochs_run == 2 and len(seen) == 2
+    assert not trained.model.training  # eval mode, on the CPU: ready to save
+    assert next(trained.model.parameters()).device.type == "cpu"
 
 
 def test_train_diet_rejects_unavailable_devices_and_single_intent(synthetic_data) -> None:

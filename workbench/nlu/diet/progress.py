@@ -67,6 +67,8 @@ class TrainedDiet:
         tag_names: Tag kind -> tag names (kinds with a CRF head only).
         best_epoch: Epoch whose weights were kept (the last one without checkpointing).
         epochs_run: Epochs completed.
+        stopped: True when a stop request ended the run early: the model is the best
+            validation checkpoint so far, else the weights when it stopped.
     """
 
     model: DietModel
@@ -75,3 +77,4 @@ class TrainedDiet:
     tag_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     best_epoch: int = 0
     epochs_run: int = 0
+    stopped: bool = False

@@ -1,8 +1,9 @@
 """``train_diet``: DIET's training loop as a generator of progress events (§4.13-14).
 
 Yields :class:`BatchProgress` (coalesced), one :class:`EpochStats` per epoch and finally
-:class:`TrainedDiet`. A true ``should_stop()`` ends the run between batches without a
-TrainedDiet. Consumers (CLI, GUI worker, training runner) decide what to show.
+:class:`TrainedDiet`. A true ``should_stop()`` ends the run between batches: after at
+least one epoch it still yields a ``TrainedDiet(stopped=True)`` holding the best
+validation checkpoint so far (else the weights as they are), before none. Consumers (CLI, GUI worker, training runner) decide what to show.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
         config: Hyper-parameters (``config.random_seed``, if set, overrides ``seed``).
         seed: Random seed of the run.
         device: "auto", "cpu", "cuda[:n]" or "mps".
-        should_stop: Polled between batches; true ends the run (no TrainedDiet).
+        should_stop: Polled between batches; true ends the run: a ``TrainedDiet`` with
+            ``stopped=True`` if an epoch completed, else nothing.
         init_model: An earlier model to continue from (finetuning); labels and tags
             added since are freshly initialised, the rest copied by name.
         amp: Mixed precision autocast on CUDA (bfloat16, or float16 with loss scaling
@@ -118,6 +120,14 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
         last_report = started
         for number, idx in enumerate(batches, start=1):
             if should_stop():
+                if epoch > 0:  # at least one whole epoch: keep a usable model
+                    if best_state is not None:
+                        model.load_state_dict(best_state)
+                    model.to("cpu").eval()
+                    yield TrainedDiet(model, config, spec.intent_names,
+                                      dict(spec.tag_names),
+                                      best_epoch if best_state is not None else epoch,
+                                      epoch, stopped=True)
                 return
             totals.add(loop.train_step(idx))
             heap.after_step()

@@ -17,7 +17,7 @@ from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from workbench.training.events import EmbeddingsProjected
@@ -29,6 +29,7 @@ _COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 _SYMBOLS = ("o", "t", "s", "d", "star")
 TOOLTIP_TEXT_LIMIT = 120  # characters of the example text shown on hover
 LEGEND_ROWS = 20  # legend entries per column
+PREPARE_CHUNK = 4  # items built per event-loop turn by prepare()
 
 
 def group_by_label(
@@ -104,6 +105,33 @@ class EmbeddingView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
+        self._to_prepare: list[str] = []
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.timeout.connect(self._prepare_some)
+
+    def prepare(self, intents: Sequence[str]) -> None:
+        """Create the items of ``intents`` ahead of the first projection, a few per turn.
+
+        A first projection of a project with tens of intents built every item and
+        legend entry at once (60-80 ms of GUI thread, issue 11's 50 ms budget).
+        Training announces its intents early (TrainingStarted); building
+        ``PREPARE_CHUNK`` of them per event-loop turn keeps each turn short.
+        """
+        self._to_prepare.extend(i for i in intents if i not in self.items
+                                and i not in self._to_prepare)
+        if self._to_prepare and not self._prepare_timer.isActive():
+            self._prepare_timer.start(0)
+
+    def _prepare_some(self) -> None:
+        for _ in range(PREPARE_CHUNK):
+            if not self._to_prepare:
+                break
+            intent = self._to_prepare.pop(0)
+            if intent not in self.items:
+                self._add_item(intent)
+        if self._to_prepare:
+            self._prepare_timer.start(0)
 
     def show_projection(self, event: EmbeddingsProjected) -> None:
         """Replace the points by those of ``event`` (intents missing from it empty)."""
@@ -122,6 +150,8 @@ class EmbeddingView(QWidget):
 
     def clear(self) -> None:
         """Remove every point and intent (a new training starts); colours are kept."""
+        self._to_prepare.clear()
+        self._prepare_timer.stop()
         for item in self.items.values():
             self.plot.removeItem(item)
         self.legend.clear()

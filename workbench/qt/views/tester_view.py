@@ -21,7 +21,7 @@ _DEBOUNCE_MS = 150
 
 
 class TesterView(QWidget):
-    """Parse what the user types with the latest trained model.
+    """Parse what the user types with the project's active model.
 
     Signals:
         add_requested(str, str): add this text as an example of this intent.
@@ -80,6 +80,13 @@ class TesterView(QWidget):
         self.worker.set_model(path)
         if self.input.text():
             self.worker.parse(self.input.text())
+
+    def use_model(self, path: str) -> None:
+        """Follow the project's active model: ``path``, or none when empty."""
+        if path:
+            self.set_model(path)
+        else:
+            self.forget_model()
 
     def forget_model(self) -> None:
         """Another project was opened: its predictions no longer apply.

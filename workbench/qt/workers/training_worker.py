@@ -10,13 +10,15 @@ inside the thread, when training starts, so the window opens without it.
 
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from workbench.core.machine_options import read_machine_options
 from workbench.qt.threads import register_thread
 from workbench.training.control import StopToken
 from workbench.training.events import (
@@ -26,6 +28,11 @@ from workbench.training.events import (
 )
 
 MAX_RATE = 10.0  # progress updates per second at most
+# While a run goes, the GUI thread gets the GIL back after at most 1 ms instead of
+# Python's default 5 ms. PySide releases the GIL around Qt calls, so one chart redraw
+# re-acquires it hundreds of times: at 5 ms a wait, a 25 ms redraw took 100+ ms while
+# training (docs/benchmarks.md). Forced switches only happen when a thread waits.
+GUI_SWITCH_INTERVAL_S = 0.001
 
 
 class _TrainingJob(QObject):
@@ -33,10 +40,11 @@ class _TrainingJob(QObject):
     done = Signal()
 
     def __init__(self, snapshot: Any, project_dir: Path | None, epochs: int | None,
-                 stop: StopToken) -> None:  # fmt: skip
+                 stop: StopToken, finetune_from: Path | None = None) -> None:
         super().__init__()
         self._snapshot, self._project_dir = snapshot, project_dir
         self._epochs, self._stop = epochs, stop
+        self._finetune_from = finetune_from
 
     @Slot()
     def run(self) -> None:
@@ -45,13 +53,17 @@ class _TrainingJob(QObject):
             from workbench.training.runner import run_training  # imports torch
             from workbench.training.threads import apply_thread_count
 
-            apply_thread_count(None)
+            # device and threads chosen in the Settings tab (.workbench/training.json)
+            options, _ = read_machine_options(self._project_dir)
+            apply_thread_count(options.threads)
 
             events = run_training(
                 self._snapshot,
                 project_dir=self._project_dir,
                 epochs=self._epochs,
                 stop=self._stop,
+                device=options.device,
+                finetune_from=self._finetune_from,
             )
             for event in events:
                 if isinstance(event, (BatchProgress, FeaturizationProgress)):
@@ -84,28 +96,40 @@ class TrainingWorker(QObject):
         self._thread: QThread | None = None
         self._job: _TrainingJob | None = None
         self._stop: StopToken | None = None
+        self._saved_switch_interval: float | None = None
 
     def is_running(self) -> bool:
         """Whether a run is in progress."""
         return self._thread is not None and self._thread.isRunning()
 
     def start(
-        self, snapshot: Any, project_dir: Path | None = None, epochs: int | None = None
+        self, snapshot: Any, project_dir: Path | None = None, epochs: int | None = None,
+        *, finetune_from: Path | None = None,
     ) -> bool:
-        """Train ``snapshot`` in the background; False if a run is already going."""
+        """Train ``snapshot`` in the background; False if a run is already going.
+
+        ``finetune_from``: a model folder to continue training (the ``--finetune``
+        path); new intents and entity types are allowed.
+        """
         if self.is_running():
             return False
         self._stop = StopToken()
         thread = QThread()
         thread.setObjectName("training")
-        job = _TrainingJob(snapshot, project_dir, epochs, self._stop)
+        job = _TrainingJob(snapshot, project_dir, epochs, self._stop, finetune_from)
         job.moveToThread(thread)
         thread.started.connect(job.run)
         job.event.connect(self.event)
-        job.done.connect(thread.quit)
+        # Direct: quit() is thread-safe, and a queued call would wait for the GUI
+        # thread, which may be blocked in stop_and_wait() (window closing).
+        job.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._job = thread, job
         register_thread(thread)
+        if self._saved_switch_interval is None:
+            self._saved_switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(GUI_SWITCH_INTERVAL_S,
+                                      self._saved_switch_interval))
         thread.start()
         return True
 
@@ -119,11 +143,20 @@ class TrainingWorker(QObject):
         self.request_stop()
         if self._thread is None:
             return True
-        return self._thread.wait(msecs)
+        done = self._thread.wait(msecs)
+        if done:
+            self._restore_switch_interval()
+        return done
 
     def _on_thread_finished(self) -> None:
         # Keep the finished thread object alive until the next run: dropping the last
         # reference inside its own finished handler would delete the sender mid-signal.
         self._last = (self._thread, self._job)
         self._thread, self._job = None, None
+        self._restore_switch_interval()
         self.finished.emit()
+
+    def _restore_switch_interval(self) -> None:
+        if self._saved_switch_interval is not None:
+            sys.setswitchinterval(self._saved_switch_interval)
+            self._saved_switch_interval = None

@@ -16,17 +16,36 @@ EXIT_OK, EXIT_USAGE = 0, 2
 def register(subparsers: Any) -> None:
     """Add the ``test`` and ``parse`` commands."""
     test = subparsers.add_parser(
-        "test", help="evaluate a model on labelled data (like `rasa test nlu`)",
+        "test", help="evaluate a model on labelled data, or cross-validate a project "
+        "(like `rasa test nlu`)",
         description="Parse every example of DATA with MODEL and report intent "
-        "accuracy/F1 and entity F1 (Rasa's token-level metric and exact-span F1).",
+        "accuracy/F1 and entity F1 (Rasa's token-level metric and exact-span F1). "
+        "With --cross-validation K: `workbench test PROJECT --cross-validation K` "
+        "trains K models, each on all but one stratified fold, and reports the "
+        "out-of-fold predictions of every example.",
     )
-    test.add_argument("model", help="model directory written by `workbench train`")
-    test.add_argument("data", help="project folder or NLU YAML file with test examples")
+    test.add_argument("model", metavar="MODEL|PROJECT",
+                      help="model directory written by `workbench train` (or, with "
+                      "--cross-validation, the project folder / NLU file)")
+    test.add_argument("data", nargs="?",
+                      help="project folder or NLU YAML file with test examples "
+                      "(not with --cross-validation)")
+    test.add_argument("--cross-validation", type=int, metavar="K", dest="folds",
+                      help="cross-validate PROJECT with K stratified folds (2-50)")
+    test.add_argument("--seed", type=int, default=42,
+                      help="fold split and training seed (default 42)")
+    test.add_argument("--epochs", type=int, metavar="N",
+                      help="train each fold N epochs (default: config.yml's)")
+    test.add_argument("--device", default="auto", metavar="D",
+                      help="auto, cpu, cuda[:n] or mps (default auto)")
     test.add_argument("--json", action="store_true",
                       help="print one JSON object (summary and reports)")
-    test.add_argument("--out", metavar="DIR", help="write intent_report.json, "
-                      "intent_errors.json, entity_report.json, entity_errors.json, "
-                      "confusion_matrix.json into DIR")
+    test.add_argument("--out", metavar="DIR", help="write Rasa's report files "
+                      "(intent_report.json, intent_errors.json, "
+                      "DIETClassifier_report.json, DIETClassifier_errors.json, "
+                      "intent/DIETClassifier confusion-matrix and histogram PNGs) and "
+                      "entity_report.json, confusion_matrix.json, summary.json, "
+                      "example_predictions.json into DIR")
     test.set_defaults(func=run_test)
 
     parse = subparsers.add_parser(
@@ -77,8 +96,18 @@ def _load_examples(path: str) -> tuple[list[Any], list[str]] | str:
 
 
 def run_test(args: Any) -> int:
-    """Evaluate MODEL on DATA."""
-    from workbench.nlu.evaluation import evaluate
+    """Evaluate MODEL on DATA, or cross-validate PROJECT."""
+    if args.folds is not None:
+        if args.data is not None:
+            return _error("--cross-validation takes one PROJECT, not MODEL DATA: "
+                          f"workbench test {args.model} --cross-validation {args.folds}")
+        from workbench.cli.cross_validation_command import run_cross_validation
+
+        return run_cross_validation(args)
+    if args.data is None:
+        return _error("give MODEL and DATA (workbench test models/x data/test.yml), "
+                      "or PROJECT --cross-validation K")
+    from workbench.nlu.example_predictions import evaluate_examples
 
     model = _load(args.model)
     if isinstance(model, str):
@@ -93,33 +122,32 @@ def run_test(args: Any) -> int:
     if unknown:
         print(f"warning: the model was not trained on these intents of the test data: "
               f"{', '.join(unknown)} (they always count as errors)", file=sys.stderr)
-    result = evaluate(model, examples)
+    evaluation = evaluate_examples(model, examples, f"test file {args.data}",
+                                   model_path=str(args.model))
+    return finish_report(args, evaluation)
+
+
+def finish_report(args: Any, evaluation: Any) -> int:
+    """Write ``--out`` reports and print the summary (text or ``--json``)."""
     if args.out:
+        from workbench.nlu.report_files import write_reports
+
         try:
-            _write_reports(Path(args.out), result)
+            write_reports(Path(args.out), evaluation)
         except OSError as error:
             return _error(f"{args.out}: cannot write reports ({error})")
+    result = evaluation.report
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        data = result.to_json()
+        data["source"] = evaluation.source
+        if evaluation.fold_reports:
+            data["folds"] = [r.summary() for r in evaluation.fold_reports]
+        if evaluation.notes:
+            data["notes"] = list(evaluation.notes)
+        print(json.dumps(data, ensure_ascii=False))
     else:
         print(format_report(result))
     return EXIT_OK
-
-
-def _write_reports(out: Path, result: Any) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    files = {
-        "intent_report.json": result.intent_report,
-        "intent_errors.json": result.intent_errors,
-        "entity_report.json": {"token_level": result.entity_report,
-                               "exact_span": result.entity_span},
-        "entity_errors.json": result.entity_errors,
-        "confusion_matrix.json": result.confusion_matrix,
-        "summary.json": result.summary(),
-    }
-    for name, data in files.items():
-        (out / name).write_text(json.dumps(data, indent=2, ensure_ascii=False),
-                                encoding="utf-8")
 
 
 def format_report(result: Any) -> str:

@@ -118,17 +118,49 @@ def _overlap(token: Token, start: int, end: int) -> int:
     return max(0, min(token.end, end) - max(token.start, start))
 
 
-def _token_label(token: Token, entities: Sequence[dict[str, Any]]) -> str:
-    """Label ``entity[.group][.role]`` of the entity overlapping ``token`` most."""
+def _token_entity(token: Token, entities: Sequence[dict[str, Any]]
+                  ) -> dict[str, Any] | None:
+    """The entity overlapping ``token`` most (None: no entity covers it)."""
     best, best_overlap = None, 0
     for entity in entities:
         overlap = _overlap(token, entity["start"], entity["end"])
         if overlap > best_overlap:
             best, best_overlap = entity, overlap
-    if best is None:
+    return best
+
+
+def _label_of(entity: dict[str, Any] | None) -> str:
+    if entity is None:
         return NO_ENTITY
-    parts = [best["entity"], best.get("group"), best.get("role")]
+    parts = [entity["entity"], entity.get("group"), entity.get("role")]
     return ".".join(p for p in parts if p)
+
+
+def _token_label(token: Token, entities: Sequence[dict[str, Any]]) -> str:
+    """Label ``entity[.group][.role]`` of the entity overlapping ``token`` most."""
+    return _label_of(_token_entity(token, entities))
+
+
+def token_entity_labels(
+    example: Any, predicted: Sequence[dict[str, Any]], tokens: Sequence[Token]
+) -> list[tuple[str, str, float]]:
+    """Per token: (gold label, predicted label, predicted confidence), Rasa's rule.
+
+    The confidence is the lowest of the covering predicted entity's
+    ``confidence_entity``/``_role``/``_group`` (0.0 for ``no_entity``), as Rasa's
+    entity histogram uses it.
+    """
+    gold = _gold_entities(example)
+    rows = []
+    for token in tokens:
+        entity = _token_entity(token, predicted)
+        confidence = 0.0
+        if entity is not None:
+            values = [entity.get(k) for k in ("confidence_entity", "confidence_role",
+                                              "confidence_group")]
+            confidence = float(min((v for v in values if v is not None), default=0.0))
+        rows.append((_token_label(token, gold), _label_of(entity), confidence))
+    return rows
 
 
 def _gold_entities(example: Any) -> list[dict[str, Any]]:

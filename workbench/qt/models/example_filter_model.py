@@ -14,8 +14,16 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt
 
-from workbench.qt.models.example_query import ExampleQuery, SearchIndex
-from workbench.qt.models.example_table_model import ExampleTableModel, cell_text
+from workbench.qt.models.example_query import (
+    ExampleQuery,
+    SearchIndex,
+    needs_attention,
+)
+from workbench.qt.models.example_table_model import (
+    MARGIN_COLUMN,
+    PREDICTED_COLUMN,
+    ExampleTableModel,
+)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -99,19 +107,34 @@ class ExampleFilterModel(QAbstractProxyModel):
     def _recompute(self) -> None:
         table = self._table
         self._rows = self._query.select(self._index) if table is not None else []
+        if table is not None and self._query.wrong_or_unsure:
+            self._rows = self._attention_rows(self._rows)
         self._apply_sort()
+
+    def _attention_rows(self, rows: list[int]) -> list[int]:
+        """Keep the rows the model gets wrong or is unsure about (item 4)."""
+        assert self._table is not None
+        threshold = self._query.margin_below
+        predictions = ((row, self._table.prediction(row)) for row in rows)
+        return [row for row, p in predictions
+                if p is not None and needs_attention(p, threshold)]
 
     def _apply_sort(self) -> None:
         self._lookup = None
+        table = self._table
         if self._sort is None:
-            self._rows.sort()
+            if table is not None and self._query.wrong_or_unsure:
+                # Lowest margin first: the examples the model is least sure about.
+                self._rows.sort(key=lambda row: (table.sort_key(row, MARGIN_COLUMN),
+                                                 row))
+            else:
+                self._rows.sort()
             return
-        if self._table is None:
+        if table is None:
             return
         column, order = self._sort
-        examples = self._table.examples
         self._rows.sort(
-            key=lambda row: cell_text(examples[row], column).lower(),
+            key=lambda row: table.sort_key(row, column),
             reverse=order == Qt.SortOrder.DescendingOrder,
         )
 
@@ -240,6 +263,11 @@ class ExampleFilterModel(QAbstractProxyModel):
         # An edited row stays visible even if it no longer matches: rows vanishing under
         # the cursor while annotating would be disorienting. The next filter change
         # re-evaluates it.
+        if top_left.column() >= PREDICTED_COLUMN:  # new predictions: one signal
+            if self._rows:
+                self.dataChanged.emit(self.index(0, top_left.column()), self.index(
+                    len(self._rows) - 1, self.columnCount() - 1))
+            return
         lookup = self._source_lookup()
         assert self._table is not None
         for source in range(top_left.row(), bottom_right.row() + 1):

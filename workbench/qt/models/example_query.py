@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from workbench.core.examples import Example
 
@@ -25,6 +26,10 @@ class ExampleQuery:
     field: str = "any"  # one of FIELDS: where to search the needle
     regex: bool = False  # treat ``text`` as a Python regular expression
     intent: str | None = None  # only this intent's examples (intent list selection)
+    # Only examples the model gets wrong or is unsure about (needs predictions; the
+    # filter model applies it, sorted by margin ascending).
+    wrong_or_unsure: bool = False
+    margin_below: float = 0.3  # "unsure": top-1 minus top-2 confidence below this
 
     def pattern(self) -> Callable[[str], bool]:
         """Return a case-insensitive "found in this string" test.
@@ -87,6 +92,13 @@ class ExampleQuery:
             for i in positions
             if found(texts[i]) or found(intents[i]) or found(entities[i])
         ]
+
+
+def needs_attention(prediction: Any, margin_below: float) -> bool:
+    """True if the model gets ``prediction``'s example wrong or is unsure about it:
+    wrong intent, any entity mistake, or a margin below ``margin_below``."""
+    return (not prediction.correct or prediction.margin < margin_below
+            or bool(prediction.entity_mistakes))
 
 
 class SearchIndex:

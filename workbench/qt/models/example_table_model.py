@@ -12,14 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
 
 from workbench.core.example_list import ExampleList
 from workbench.core.examples import Example
 from workbench.qt.models.column_table_model import ColumnTableModel
 from workbench.qt.models.roles import EXAMPLE_INDEX_ROLE, EXAMPLE_ROLE, SORT_ROLE
 
-COLUMNS = ("Text", "Intent", "Entities", "Source")
+COLUMNS = ("Text", "Intent", "Entities", "Source", "Predicted", "Confidence",
+           "Margin", "Entity check")
 TEXT_COLUMN, INTENT_COLUMN, ENTITIES_COLUMN, SOURCE_COLUMN = range(4)
+# Filled from an evaluation (``set_evaluation``); hidden by the view until then.
+PREDICTED_COLUMN, CONFIDENCE_COLUMN, MARGIN_COLUMN, ENTITY_CHECK_COLUMN = range(4, 8)
+PREDICTION_COLUMNS = (PREDICTED_COLUMN, CONFIDENCE_COLUMN, MARGIN_COLUMN,
+                      ENTITY_CHECK_COLUMN)
+STALE_TEXT = "edited since evaluation"
+UNEVALUATED_TEXT = "not evaluated"
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -36,6 +44,8 @@ class ExampleTableModel(ColumnTableModel):
     def __init__(self, examples: ExampleList, parent: Any = None) -> None:
         super().__init__(parent)
         self._examples = examples
+        self._evaluation: Any = None  # ExampleEvaluation whose confidences are shown
+        self._edited: dict[int, Example] = {}  # id -> example edited since evaluation
         self._connections = (
             (examples.inserting, self._on_examples_inserting),
             (examples.inserted, self._on_examples_inserted),
@@ -61,6 +71,76 @@ class ExampleTableModel(ColumnTableModel):
     def examples(self) -> ExampleList:
         """The example list shown."""
         return self._examples
+
+    # -- predictions ------------------------------------------------------------------
+    @property
+    def evaluation(self) -> Any:
+        """The ``ExampleEvaluation`` whose predictions the extra columns show."""
+        return self._evaluation
+
+    def set_evaluation(self, evaluation: Any) -> None:
+        """Show ``evaluation``'s predictions (``None``: none) in the extra columns.
+
+        A row shows a prediction only if it holds the very ``Example`` object that
+        was evaluated; an example edited since is marked stale, never matched by text.
+        """
+        self._evaluation = evaluation
+        self._edited = {}
+        if self._examples:
+            self.dataChanged.emit(self.index(0, PREDICTED_COLUMN),
+                                  self.index(len(self._examples) - 1, len(COLUMNS) - 1))
+
+    def prediction(self, row: int) -> Any:
+        """The prediction made for the example at ``row`` (``None``: none/stale)."""
+        if self._evaluation is None:
+            return None
+        return self._evaluation.prediction_for(self._examples[row])
+
+    def is_stale(self, row: int) -> bool:
+        """True if the example at ``row`` was edited since the evaluation."""
+        example = self._examples[row]
+        return self._edited.get(id(example)) is example
+
+    def prediction_text(self, row: int, column: int, tooltip: bool = False) -> str:
+        """What a prediction column shows for ``row``."""
+        if self._evaluation is None:
+            return ""
+        prediction = self.prediction(row)
+        if prediction is None:
+            if column != PREDICTED_COLUMN:
+                return ""
+            text = STALE_TEXT if self.is_stale(row) else UNEVALUATED_TEXT
+            if tooltip:
+                return (f"{text}: its prediction ({self._evaluation.source}) no longer "
+                        "applies; evaluate again to update")
+            return text
+        if column == PREDICTED_COLUMN:
+            if not tooltip:
+                return prediction.predicted_intent or "(none)"
+            ranking = ", ".join(f"{n} {c:.2f}" for n, c in prediction.ranking[:5])
+            fold = f" (fold {prediction.fold})" if prediction.fold is not None \
+                else ""  # folds count from 1
+            return f"{self._evaluation.source}{fold}: {ranking}"
+        if column == CONFIDENCE_COLUMN:
+            return f"{prediction.confidence:.3f}"
+        if column == MARGIN_COLUMN:
+            return f"{prediction.margin:.3f}"
+        if column == ENTITY_CHECK_COLUMN:
+            return "; ".join(prediction.entity_mistakes)
+        return ""
+
+    def sort_key(self, row: int, column: int) -> tuple[int, Any]:
+        """A key sorting ``row`` by ``column`` (rows without a prediction last)."""
+        if column not in PREDICTION_COLUMNS:
+            return (0, cell_text(self._examples[row], column).lower())
+        prediction = self.prediction(row)
+        if prediction is None:
+            return (1, 0)
+        if column == CONFIDENCE_COLUMN:
+            return (0, prediction.confidence)
+        if column == MARGIN_COLUMN:
+            return (0, prediction.margin)
+        return (0, self.prediction_text(row, column).lower())
 
     # -- Qt model API -----------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -89,12 +169,38 @@ class ExampleTableModel(ColumnTableModel):
             return example
         if role == EXAMPLE_INDEX_ROLE:
             return row
+        column = index.column()
+        if column in PREDICTION_COLUMNS:
+            return self._prediction_data(row, column, role)
         if role in (
             Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, SORT_ROLE
         ):
             return cell_text(
                 example, index.column(), role == Qt.ItemDataRole.ToolTipRole
             )
+        return None
+
+    def _prediction_data(self, row: int, column: int, role: int) -> Any:
+        if role == SORT_ROLE:
+            return self.sort_key(row, column)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.prediction_text(row, column,
+                                        role == Qt.ItemDataRole.ToolTipRole)
+        if role == Qt.ItemDataRole.ForegroundRole and self._evaluation is not None:
+            prediction = self.prediction(row)
+            if prediction is None:
+                return QColor("#9e9e9e")
+            if (column == PREDICTED_COLUMN and not prediction.correct) or \
+                    column == ENTITY_CHECK_COLUMN:  # fmt: skip
+                return QColor("#c62828")
+        if role == Qt.ItemDataRole.FontRole and self._evaluation is not None \
+                and self.prediction(row) is None:  # fmt: skip
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+                CONFIDENCE_COLUMN, MARGIN_COLUMN):
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
 
     # -- core events -> Qt notifications --------------------------------------------
@@ -112,7 +218,12 @@ class ExampleTableModel(ColumnTableModel):
     def _on_examples_removed(self, _index: int, _examples: tuple[Example, ...]) -> None:
         self.endRemoveRows()
 
-    def _on_examples_changed(self, index: int, _old: Example, _new: Example) -> None:
+    def _on_examples_changed(self, index: int, old: Example, new: Example) -> None:
+        if self._evaluation is not None and (
+                self._evaluation.prediction_for(old) is not None
+                or self._edited.get(id(old)) is old):
+            self._edited.pop(id(old), None)
+            self._edited[id(new)] = new  # stale: its prediction was for the old one
         self.dataChanged.emit(self.index(index, 0), self.index(index, len(COLUMNS) - 1))
 
     def _on_examples_resetting(self) -> None:

@@ -19,7 +19,9 @@ _FIX_TEXT = {
     "annotate": "Annotate it",
     "trim_span": "Trim the span",
     "add_domain_entity": "Declare in domain",
+    "show_confusion": "Show the examples",
 }
+INSIGHT_PREFIX = "insight-"  # codes of workbench.nlu.insights (advice from evaluation)
 
 
 class ProblemTableModel(ColumnTableModel):
@@ -34,8 +36,10 @@ class ProblemTableModel(ColumnTableModel):
     def set_issues(self, issues: Sequence[Issue]) -> None:
         """Replace the listed issues."""
         ordered = sorted(
-            issues, key=lambda i: (i.severity != "error", i.example_index or 0)
-        )
+            issues, key=lambda i: (i.severity != "error",
+                                   i.code.startswith(INSIGHT_PREFIX),
+                                   i.example_index or 0)
+        )  # insights after the validation warnings
         self.beginResetModel()
         self._issues = ordered
         self.endResetModel()
@@ -58,8 +62,12 @@ class ProblemTableModel(ColumnTableModel):
             return issue
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
+                if issue.code.startswith(INSIGHT_PREFIX):
+                    return "◆"
                 return "✖" if issue.severity == "error" else "▲"
             if column == 1:
+                if issue.code.startswith(INSIGHT_PREFIX) and issue.hint:
+                    return f"{issue.message} → {issue.hint}"
                 return issue.message
             if column == 2:
                 return _place(issue)
@@ -67,9 +75,15 @@ class ProblemTableModel(ColumnTableModel):
                 return _FIX_TEXT.get(
                     issue.fix.kind, issue.fix.kind
                 ) if issue.fix else ""
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and \
+                issue.code.startswith(INSIGHT_PREFIX):  # fmt: skip
+            return QColor("#1565c0")
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return QColor("#c62828") if issue.severity == "error" else QColor("#ef8f00")
         if role == Qt.ItemDataRole.ToolTipRole:
+            if issue.code.startswith(INSIGHT_PREFIX):
+                return f"Insight from the last evaluation: {issue.message}. Suggested "\
+                    f"fix: {issue.hint}"
             return issue.format()
         return None
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,8 +30,13 @@ from PySide6.QtWidgets import (
 from workbench.qt.models.example_filter_model import ExampleFilterModel
 from workbench.qt.models.example_query import FIELDS, ExampleQuery
 from workbench.qt.models.example_table_model import (
+    CONFIDENCE_COLUMN,
     ENTITIES_COLUMN,
+    ENTITY_CHECK_COLUMN,
     INTENT_COLUMN,
+    MARGIN_COLUMN,
+    PREDICTED_COLUMN,
+    PREDICTION_COLUMNS,
     SOURCE_COLUMN,
     TEXT_COLUMN,
     ExampleTableModel,
@@ -79,6 +85,22 @@ class ExamplesView(QWidget):
             "Where to search: text, intent or entity (type or words)"
         )
         self.regex_box = QCheckBox("Regex", self)
+        self.attention_box = QCheckBox("Wrong or unsure", self)
+        self.attention_box.setToolTip(
+            "Only the examples the model predicts wrongly (intent or entities) or "
+            "with a margin (top-1 minus top-2 confidence) below the threshold, "
+            "lowest margin first")
+        self.margin_box = QDoubleSpinBox(self)
+        self.margin_box.setRange(0.0, 1.0)
+        self.margin_box.setSingleStep(0.05)
+        self.margin_box.setValue(0.3)
+        self.margin_box.setPrefix("margin < ")
+        self.margin_box.setToolTip("Examples below this margin count as unsure")
+        self.prediction_label = QLabel(self)
+        self.prediction_label.setObjectName("predictionLabel")
+        self.prediction_label.setStyleSheet("color: #555;")
+        for widget in (self.attention_box, self.margin_box, self.prediction_label):
+            widget.setVisible(False)  # shown once predictions exist
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLabel")
         self.table = QTableView(self)
@@ -106,6 +128,9 @@ class ExamplesView(QWidget):
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.field_box)
         bar.addWidget(self.regex_box)
+        bar.addWidget(self.attention_box)
+        bar.addWidget(self.margin_box)
+        bar.addWidget(self.prediction_label)
         bar.addWidget(self.count_label)
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
@@ -124,6 +149,8 @@ class ExamplesView(QWidget):
         self.filter_edit.textChanged.connect(self._schedule_filter)
         self.field_box.currentIndexChanged.connect(self._schedule_filter)
         self.regex_box.toggled.connect(self._schedule_filter)
+        self.attention_box.toggled.connect(self._on_attention_toggled)
+        self.margin_box.valueChanged.connect(self._schedule_filter)
         self.filter_model.modelReset.connect(self._update_count)
         self.filter_model.rowsInserted.connect(self._update_count)
         self.filter_model.rowsRemoved.connect(self._update_count)
@@ -162,6 +189,7 @@ class ExamplesView(QWidget):
             old_model.detach()
             old_model.deleteLater()
         self._size_columns()
+        self.set_evaluation(None)
         self.apply_filter()
         if self.filter_model.rowCount():
             self.select_proxy_row(0)
@@ -174,6 +202,51 @@ class ExamplesView(QWidget):
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
+        for column, width in ((PREDICTED_COLUMN, 120), (CONFIDENCE_COLUMN, 76),
+                              (MARGIN_COLUMN, 64), (ENTITY_CHECK_COLUMN, 180)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+
+    # -- predictions ------------------------------------------------------------------
+    def set_evaluation(self, evaluation: object) -> None:
+        """Show each example's predicted intent, confidence, margin and entity
+        mistakes from ``evaluation`` (an ``ExampleEvaluation``; ``None`` hides them).
+
+        Rows are matched by object identity: an example edited since shows as stale.
+        """
+        if self.table_model is not None:
+            self.table_model.set_evaluation(evaluation)
+        shown = evaluation is not None
+        for column in PREDICTION_COLUMNS:
+            self.table.setColumnHidden(column, not shown)
+        # Eight columns do not fit: the text keeps a readable width and the table
+        # scrolls sideways; without predictions the text stretches as before.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Interactive
+                                    if shown else QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(shown)
+        if shown:
+            header.resizeSection(TEXT_COLUMN, 240)
+        for widget in (self.attention_box, self.margin_box, self.prediction_label):
+            widget.setVisible(shown)
+        if shown:
+            from workbench.qt.views.evaluation_view import honesty
+
+            source = str(getattr(evaluation, "source", ""))
+            self.prediction_label.setText("Confidences: " + (
+                "cross-validation (honest)" if source.startswith("cross-validation")
+                else "training data (optimistic)"))
+            self.prediction_label.setToolTip(honesty(source))
+        elif self.attention_box.isChecked():
+            self.attention_box.setChecked(False)
+        if shown and self.query().wrong_or_unsure:
+            self.apply_filter()
+
+    def _on_attention_toggled(self, checked: bool) -> None:
+        if checked:  # lowest margin first: drop a header sort
+            self.table.horizontalHeader().setSortIndicator(
+                -1, Qt.SortOrder.AscendingOrder)
+        self.apply_filter()
 
     def discard_draft(self) -> None:
         """Drop the editor's uncommitted text edit (the user discarded changes)."""
@@ -188,6 +261,8 @@ class ExamplesView(QWidget):
             field=FIELDS[self.field_box.currentIndex()],
             regex=self.regex_box.isChecked(),
             intent=self._intent,
+            wrong_or_unsure=self.attention_box.isChecked(),
+            margin_below=self.margin_box.value(),
         )
 
     def set_intent_scope(self, intent: str | None) -> None:
@@ -263,6 +338,27 @@ class ExamplesView(QWidget):
                 )
         self.select_proxy_row(index.row())
         return True
+
+    def select_examples(self, source_rows: list[int]) -> int:
+        """Add the visible examples at these project indices to the selection.
+
+        Returns how many are selected (rows hidden by the filter are skipped).
+        """
+        if self.table_model is None:
+            return 0
+        selection = QItemSelection()
+        for row in source_rows:
+            if not 0 <= row < len(self.table_model.examples):
+                continue
+            index = self.filter_model.mapFromSource(self.table_model.index(row, 0))
+            if index.isValid():
+                selection.select(index, index)
+        self.table.selectionModel().select(
+            selection,
+            QItemSelectionModel.SelectionFlag.Select
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        return len(self.table.selectionModel().selectedRows())
 
     def selected_rows(self) -> list[int]:
         """Project indices of the selected examples, ascending."""

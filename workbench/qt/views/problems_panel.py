@@ -33,6 +33,8 @@ class ProblemsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("ProblemsPanel")
         self.model = ProblemTableModel(self)
+        self._validation: list[Issue] = []  # from validation
+        self._insights: list[Issue] = []  # from the last evaluation (advice)
         self.view = QTableView(self)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -66,14 +68,27 @@ class ProblemsPanel(QWidget):
         self.fix_button.clicked.connect(self._on_fix_button_clicked)
 
     def set_issues(self, issues: list[Issue]) -> None:
-        """Show ``issues`` and update the summary line."""
-        self.model.set_issues(issues)
+        """Show validation ``issues`` (with the insights) and update the summary."""
+        self._validation = list(issues)
+        self._show()
+
+    def set_insights(self, insights: list[Issue]) -> None:
+        """Show the insights of the last evaluation (with the validation issues)."""
+        self._insights = list(insights)
+        self._show()
+
+    def _show(self) -> None:
+        issues = self._validation
+        self.model.set_issues(issues + self._insights)
         errors = sum(1 for i in issues if i.severity == "error")
         warnings = len(issues) - errors
         if not issues:
-            self.summary.setText("No problems")
+            text = "No problems"
         else:
-            self.summary.setText(f"{errors} error(s), {warnings} warning(s)")
+            text = f"{errors} error(s), {warnings} warning(s)"
+        if self._insights:
+            text += f" · {len(self._insights)} insight(s) from the last evaluation"
+        self.summary.setText(text)
         self._on_current_row_changed(self.view.currentIndex(), QModelIndex())
 
     def current_issue(self) -> Issue | None:

@@ -18,15 +18,11 @@ from functools import partial
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QSizePolicy, QVBoxLayout, QWidget
 
+from workbench.qt.views.intent_styles import style_of
 from workbench.training.events import EmbeddingsProjected
 
-# Tableau 10: distinct on white. More intents than colours cycle the colours, and each
-# round of the cycle uses another symbol so that two intents never look the same.
-_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-            "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")  # fmt: skip
-_SYMBOLS = ("o", "t", "s", "d", "star")
 TOOLTIP_TEXT_LIMIT = 120  # characters of the example text shown on hover
 LEGEND_ROWS = 20  # legend entries per column
 PREPARE_CHUNK = 4  # items built per event-loop turn by prepare()
@@ -102,8 +98,12 @@ class EmbeddingView(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Preferred,
                                   QSizePolicy.Policy.Maximum)  # fmt: skip
         self.canvas.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        self.pin_box = QCheckBox("Pin view", self)
+        self.pin_box.setToolTip("Keep the zoom for the next run (otherwise each new "
+                                "run re-ranges the plot to its points).")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pin_box)
         layout.addWidget(self.canvas)
         self._to_prepare: list[str] = []
         self._prepare_timer = QTimer(self)
@@ -149,7 +149,10 @@ class EmbeddingView(QWidget):
         self.title.setText(plot_title(event))
 
     def clear(self) -> None:
-        """Remove every point and intent (a new training starts); colours are kept."""
+        """Remove every point and intent (a new training starts); colours are kept.
+
+        The view re-ranges to the new run's points unless "Pin view" is on.
+        """
         self._to_prepare.clear()
         self._prepare_timer.stop()
         for item in self.items.values():
@@ -157,6 +160,8 @@ class EmbeddingView(QWidget):
         self.legend.clear()
         self.items.clear()
         self.title.setText(plot_title(None))
+        if not self.pin_box.isChecked():
+            self.plot.enableAutoRange()
 
     def colour_of(self, intent: str) -> str:
         """Return the colour of ``intent``'s points (stable for the view's lifetime)."""
@@ -176,10 +181,7 @@ class EmbeddingView(QWidget):
         """Give each intent, the first time it is seen, the next colour and symbol."""
         style = self._styles.get(intent)
         if style is None:
-            n = len(self._styles)
-            colour = _COLOURS[n % len(_COLOURS)]
-            symbol = _SYMBOLS[(n // len(_COLOURS)) % len(_SYMBOLS)]
-            style = self._styles[intent] = (colour, symbol)
+            style = self._styles[intent] = style_of(len(self._styles))
         return style
 
     def _add_item(self, intent: str) -> pg.ScatterPlotItem:

@@ -201,6 +201,9 @@ def main() -> int:
         _runs_overlay_screenshot(app, Path(folder))
         # The embedding scatter is more telling with the pizza sample's 20 intents.
         _train_screenshot(app, Path(folder), "pizza", 30, "train-embeddings.png")
+        from tests.gui.make_map_screenshots import map_screenshots
+
+        map_screenshots(app, Path(folder))
     for path in sorted(OUT.glob("*.png")):
         print(path.relative_to(ROOT))
     return 0

@@ -99,7 +99,7 @@ def test_first_model_becomes_active_and_survives_a_restart(
         tester = again.tester_view
         assert tester.has_model
         tester.input.setText("hello there")
-        qtbot.waitUntil(lambda: tester.ranking.rowCount() > 0, timeout=60_000)
+        qtbot.waitUntil(lambda: bool(tester.ranking.rows()), timeout=60_000)
         assert again.train_view.continue_button.isEnabled()
     finally:
         again.discard_and_close()

@@ -41,13 +41,14 @@ def test_train_tab_trains_charts_and_tester_parses(qtbot, tiny_window):
     assert tester.has_model  # the first model of the project became active
     assert view.active is not None and str(view.active) == trained.args[0]
     tester.input.setText("hello there")
-    qtbot.waitUntil(lambda: tester.ranking.rowCount() > 0, timeout=60_000)
-    intents = {
-        tester.ranking.item(r, 0).text() for r in range(tester.ranking.rowCount())
-    }
+    qtbot.waitUntil(lambda: bool(tester.ranking.rows()), timeout=60_000)
+    intents = {name for name, _confidence in tester.ranking.rows()}
     assert intents <= set(tiny_window.session.project.intents)
     count = len(tiny_window.session.project.examples)
-    tester._on_add_button_clicked()
+    dialog = tester.open_add_dialog()  # the user confirms (and may change the intent)
+    if dialog.intent() is None:  # under the low-confidence threshold: not preselected
+        dialog.set_intent(tester._last.intent.name)
+    assert dialog.confirm()
     assert len(tiny_window.session.project.examples) == count + 1
     assert str(trained.args[0]).startswith(str(tiny_window.session.project.root))
 

@@ -72,7 +72,8 @@ class Prediction:
         intent: the top intent (None for empty text or a model without intents).
         ranking: intents by confidence (``ranking_length`` entries; 0 -> all).
         entities: extracted entities (synonyms applied).
-        tokens: tokens with their predicted tags.
+        tokens: tokens with their predicted non-O tags (every tag kind's tag and
+            confidence, O included, when predicted with ``all_tags=True``).
         embedding: float32 ``(embedding_dimension,)`` sentence embedding (or empty).
         truncated: True if the text was longer than the model reads and was cut.
     """

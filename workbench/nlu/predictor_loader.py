@@ -78,9 +78,13 @@ class NluModel:
 
     # -- batch prediction -----------------------------------------------------------
     def predict_many(
-        self, texts: Iterable[str], batch_size: int = 64
+        self, texts: Iterable[str], batch_size: int = 64, *, all_tags: bool = False
     ) -> list[Prediction]:
         """Predict several texts (batched through DIET).
+
+        ``all_tags`` (opt-in, for the tester): every token's ``TokenTag`` holds the tag
+        and confidence of every tag kind, ``O`` included; by default only the non-O
+        tags are kept. Entities and :meth:`Prediction.to_rasa` are the same either way.
 
         Raises:
             TypeError: ``texts`` is a single ``str`` or holds something that is not.
@@ -102,7 +106,8 @@ class NluModel:
             chunk = featurized[start : start + batch_size]
             outputs = self._run([m for _, m, _ in chunk], since)
             for (i, message, truncated), out in zip(chunk, outputs):
-                results[i] = self._post_process(texts[i], message, out, truncated)
+                results[i] = self._post_process(texts[i], message, out, truncated,
+                                                all_tags)
         return [r for r in results if r is not None]
 
     @staticmethod
@@ -142,7 +147,7 @@ class NluModel:
         return per_message
 
     def _post_process(self, text: str, message: MessageFeatures, out: dict[str, Any],
-                      truncated: bool) -> Prediction:
+                      truncated: bool, all_tags: bool = False) -> Prediction:
         ranking: tuple[IntentScore, ...] = ()
         if out["confidences"] is not None and self.intent_names:
             ranking = rank_intents(self.intent_names, out["confidences"],
@@ -150,9 +155,12 @@ class NluModel:
                                    bool(self.config.renormalize_confidences))
         tag_strings: dict[str, list[str]] = {}
         tag_conf: dict[str, list[float]] = {}
+        all_o: set[str] = set()
         for kind, (ids, conf) in out["tags"].items():
             if not np.any(ids):
-                continue  # Rasa skips tag kinds without any non-O prediction
+                if not all_tags:
+                    continue  # Rasa skips tag kinds without any non-O prediction
+                all_o.add(kind)
             names = self.spec.tag_names[kind]
             strings = [names[int(i)] for i in ids]
             confs = [float(c) for c in conf]
@@ -160,15 +168,18 @@ class NluModel:
                 strings, confs = repair_bilou(strings, confs)
             tag_strings[kind], tag_conf[kind] = strings, confs
         entities = tags_to_entities(
-            text, message.tokens, tag_strings, tag_conf,
+            text, message.tokens,
+            {k: v for k, v in tag_strings.items() if k not in all_o},
+            {k: v for k, v in tag_conf.items() if k not in all_o},
             split_entities_by_comma=self.config.split_entities_by_comma,
-        ) if "entity" in tag_strings else []
+        ) if "entity" in tag_strings and "entity" not in all_o else []
         surfaces = [e["value"] for e in entities]
         if self.synonyms is not None:
             self.synonyms.process(entities)
         token_tags = []
         for i, t in enumerate(message.tokens):
-            kinds = [k for k, v in tag_strings.items() if v[i] != NO_ENTITY]
+            kinds = [k for k, v in tag_strings.items()
+                     if all_tags or v[i] != NO_ENTITY]
             token_tags.append(TokenTag(t.text, t.start, t.end,
                                        {k: tag_strings[k][i] for k in kinds},
                                        {k: tag_conf[k][i] for k in kinds}))
@@ -183,14 +194,17 @@ class NluModel:
         )
 
     # -- public API -----------------------------------------------------------------
-    def predict(self, text: str) -> Prediction:
+    def predict(self, text: str, *, all_tags: bool = False) -> Prediction:
         """Predict one text (one intra-op thread, whatever its length).
+
+        ``all_tags``: keep every token's tag and confidence, O included (see
+        :meth:`predict_many`).
 
         Raises:
             TypeError: ``text`` is not a ``str`` (``None`` included); the empty string
                 gives Rasa's result for it (no intent).
         """
-        return self.predict_many([_require_str(text, "predict")])[0]
+        return self.predict_many([_require_str(text, "predict")], all_tags=all_tags)[0]
 
     def parse(self, text: str) -> dict[str, Any]:
         """Rasa's parse output for ``text``.
@@ -209,6 +223,36 @@ class NluModel:
             if p.embedding.shape[0] == dim:
                 out[i] = p.embedding
         return out
+
+    def intent_embeddings(self) -> np.ndarray:
+        """The intents' label embeddings ``(L, E)``, in :meth:`embed`'s space.
+
+        Row ``i`` belongs to ``intent_names[i]``; ``(0, 0)`` without an intent head.
+        """
+        head = getattr(self.model, "intent", None)
+        if head is None:
+            return np.zeros((0, 0), dtype=np.float32)
+        with torch.inference_mode():
+            return head.labels().float().numpy().astype(np.float32)  # (L, E)
+
+    def untrained(self, seed: int = 0) -> NluModel:
+        """The same network freshly initialised (seeded): "before training" embeddings.
+
+        Same featurizers, config and label features; only the weights are random.
+        """
+        from workbench.nlu.diet.builder import build_model
+
+        head = getattr(self.model, "intent", None)
+        label_matrix = head.labels.label_matrix if head is not None else None
+        with _threads_for(0):
+            state = torch.random.get_rng_state()
+            torch.manual_seed(seed)
+            try:
+                fresh = build_model(self.config, self.spec, label_matrix)
+            finally:
+                torch.random.set_rng_state(state)
+        return NluModel(fresh, self.pipeline, self.config, self.synonyms,
+                        self.metadata, None, self.max_tokens)
 
 
 def _entity(entity: Mapping[str, Any], surface: str) -> EntityPrediction:

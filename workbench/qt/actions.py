@@ -166,6 +166,22 @@ ACTION_SPECS: tuple[ActionSpec, ...] = (
         "Model",
     ),
     ActionSpec(
+        "evaluate",
+        "&Evaluate the active model",
+        "Ctrl+Shift+E",
+        "Predict the training data with the active model: report, confusion "
+        "matrix, errors, confidences in the example table",
+        "Model",
+    ),
+    ActionSpec(
+        "cross_validate",
+        "&Cross-validate",
+        "",
+        "Train one model per fold and predict each example with a model that never "
+        "saw it (honest figures)",
+        "Model",
+    ),
+    ActionSpec(
         "review_inbox",
         "Review &inbox",
         "Ctrl+Shift+I",

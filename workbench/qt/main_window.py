@@ -45,8 +45,10 @@ from workbench.qt.project_prompts import (
 )
 from workbench.qt.session import ProjectSession
 from workbench.qt.settings import SettingsStore
+from workbench.qt.views.evaluation_view import EvaluationView
 from workbench.qt.views.examples_view import ExamplesView
 from workbench.qt.views.inbox_view import InboxView
+from workbench.qt.views.map_view import MapView
 from workbench.qt.views.serve_panel import ServePanel
 from workbench.qt.views.intent_panel import IntentPanel
 from workbench.qt.views.problems_panel import ProblemsPanel
@@ -128,8 +130,13 @@ class MainWindow(QMainWindow):
         for view in self.resource_views:
             self.tabs.addTab(view, view.kind.title)
         self.train_view = TrainView(self.session, self, prompter=self.prompter)
-        self.tester_view = TesterView(self)
+        self.tester_view = TesterView(self, session=self.session, palette=self.palette_,
+                                      prompter=self.prompter)
         self.tabs.addTab(self.train_view, "Train")
+        self.evaluation_view = EvaluationView(self.session, self)
+        self.tabs.addTab(self.evaluation_view, "Evaluate")
+        self.map_view = MapView(self.session, self, prompter=self.prompter)
+        self.tabs.addTab(self.map_view, "Map")
         self.settings_panel = SettingsPanel(self.session, self, prompter=self.prompter)
         self.tabs.addTab(self.settings_panel, "Training settings")
         self.tabs.addTab(self.tester_view, "Test")
@@ -195,15 +202,48 @@ class MainWindow(QMainWindow):
         self.examples_view.scope_requested.connect(self.intent_panel.select_intent)
         self.examples_view.selection_changed.connect(self._update_actions)
         self.problems_panel.jump_requested.connect(self.jump_to_issue)
-        self.problems_panel.fix_requested.connect(self.session.apply_fix)
+        self.problems_panel.fix_requested.connect(self._apply_fix)
         self.guard.files_changed_on_disk.connect(self.prompts.on_files_changed_on_disk)
         # The tester follows the project's active model, not every finished run.
         self.train_view.active_model_changed.connect(self.tester_view.use_model)
         self.train_view.about_to_train.connect(self._commit_pending_edit)
         self.train_view.example_activated.connect(self.show_example)
+        self._connect_map()
         self._connect_inbox()
+        self._connect_evaluation()
         a["serve_model"].triggered.connect(lambda _checked=False: (
             self.tabs.setCurrentWidget(self.serve_panel), self.serve_panel.start()))
+
+    def _connect_map(self) -> None:
+        """The Map tab follows the active model and is linked both ways to the table."""
+        view = self.map_view
+        self.train_view.active_model_changed.connect(view.set_model)
+        view.example_activated.connect(self.show_example)
+        view.open_in_table.connect(self.show_examples_in_table)
+        self.examples_view.selection_changed.connect(
+            lambda: view.show_table_selection(self.examples_view.selected_rows()))
+
+    def _connect_evaluation(self) -> None:
+        """The Evaluate tab: confidences into the table, insights into the panel."""
+        view = self.evaluation_view
+        self.train_view.active_model_changed.connect(view.model_changed)
+        view.predictions_ready.connect(self.examples_view.set_evaluation)
+        view.insights_ready.connect(self.problems_panel.set_insights)
+        view.example_activated.connect(self.show_example)
+        view.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.actions["evaluate"].triggered.connect(lambda _checked=False: (
+            self.tabs.setCurrentWidget(view), view.evaluate_training_data()))
+        self.actions["cross_validate"].triggered.connect(lambda _checked=False: (
+            self.tabs.setCurrentWidget(view), view.cross_validate()))
+
+    def _apply_fix(self, issue: Issue) -> None:
+        """Apply an issue's fix; an insight's "show the examples" opens the matrix."""
+        if issue.fix is not None and issue.fix.kind == "show_confusion":
+            first, second = issue.fix.payload["intents"]
+            if self.evaluation_view.show_confusion(first, second):
+                self.tabs.setCurrentWidget(self.evaluation_view)
+            return
+        self.session.apply_fix(issue)
 
     def _connect_inbox(self) -> None:
         """The Inbox tab: status messages, retraining, re-scoring with a new model."""
@@ -303,6 +343,7 @@ class MainWindow(QMainWindow):
             self.train_view.forget_run()
             self.tester_view.forget_model()
         self.session.adopt(project, path)
+        self.evaluation_view.forget()  # its predictions are of the old data
         model = ExampleTableModel(project.examples, self)
         self.palette_.prime(self.session.entity_types())
         self.examples_view.set_table_model(model)
@@ -312,6 +353,7 @@ class MainWindow(QMainWindow):
             view.reset()
         self.guard.watch(self.session.data_paths())
         self.train_view.project_opened()  # its runs and active model (for the tester)
+        self.map_view.project_opened()
         self.preferences = self.settings_store.add_recent(path)
         self._fill_recent_menu()
 
@@ -419,7 +461,10 @@ class MainWindow(QMainWindow):
         self.validation_worker.stop()
         # Destroying a running QThread aborts the process: stop and wait first.
         self.train_view.shutdown()
+        self.evaluation_view.shutdown()
+        self.map_view.shutdown()
         self.tester_view.worker.stop()
+        self.tester_view.close_history()
         self.inbox_view.stop()
         self.serve_panel.shutdown()  # a server started here ends with the window
         event.accept()
@@ -515,6 +560,16 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.examples_view)
         if self.examples_view.editor is not None:
             self.examples_view.editor.span_editor.setFocus()
+        return True
+
+    def show_examples_in_table(self, indices: list[int]) -> bool:
+        """Select the examples at ``indices`` in the Examples tab (all intents shown)."""
+        indices = sorted(indices)
+        if not indices or not self.examples_view.select_example(indices[0]):
+            return False
+        self.intent_panel.select_intent(None)  # the selection may span intents
+        self.examples_view.select_examples(indices)
+        self.tabs.setCurrentWidget(self.examples_view)
         return True
 
     def show_shortcuts(self) -> ShortcutsDialog:

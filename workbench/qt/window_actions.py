@@ -43,7 +43,7 @@ class WindowActions:
         for name, slot in handlers.items():
             # Call without the "checked" argument: handlers take their own defaults.
             actions[name].triggered.connect(lambda _checked=False, s=slot: s())
-        w.tester_view.add_requested.connect(self.add_tested_message)
+        w.tester_view.message.connect(lambda text: w.statusBar().showMessage(text, 8000))
 
     def open_sample(self) -> bool:
         """Open the user's copy of the sample project (copied there on first use).
@@ -101,15 +101,3 @@ class WindowActions:
         """Show the message tester (Ctrl+Shift+T)."""
         self.window.tabs.setCurrentWidget(self.window.tester_view)
         self.window.tester_view.input.setFocus()
-
-    def add_tested_message(self, text: str, intent: str) -> None:
-        """Add a tested message as an example of its predicted intent."""
-        project = self.window.session.project
-        if project is None or intent not in project.intents:
-            self.window.statusBar().showMessage(
-                f"“{intent}” is not an intent of this project (a retrieval "
-                "intent's base?): use New example (Ctrl+N) to choose one.", 8000,
-            )
-            return
-        if self.window.handlers.new_example_as(text, intent):
-            self.window.statusBar().showMessage(f"Added “{text}” to {intent}", 5000)

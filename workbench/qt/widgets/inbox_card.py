@@ -9,17 +9,16 @@ The card owns no decision: the Inbox view connects the buttons.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.examples import EntitySpan
 from workbench.qt.palette import EntityPalette
-from workbench.qt.widgets.entity_type_popup import EntityTypePopup
 from workbench.qt.widgets.span_editor import SpanEditorWidget
+from workbench.qt.widgets.span_labeller import SpanLabeller
 from workbench.training.inbox_decisions import spans_from_parse
 from workbench.training.inbox_store import SKIPPED, InboxMessage
 
@@ -33,10 +32,7 @@ class InboxCard(QWidget):
     def __init__(self, palette: EntityPalette, entity_types: Callable[[], Sequence[str]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._entity_types = entity_types
         self.message: InboxMessage | None = None
-        self._spans: tuple[EntitySpan, ...] = ()
-        self._pending_span: tuple[int, int] | None = None
         self.header = QLabel("No message", self)
         self.header.setObjectName("editorHeader")
         self.span_editor = SpanEditorWidget(palette, self)
@@ -70,12 +66,8 @@ class InboxCard(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(keys)
         layout.addStretch(1)
-        self.type_popup = EntityTypePopup(self)
-        self.span_editor.span_requested.connect(self._on_span_requested)
-        self.span_editor.span_clicked.connect(self._on_span_clicked)
-        self.span_editor.span_delete_requested.connect(self.remove_span)
-        self.type_popup.type_chosen.connect(self._on_type_chosen)
-        self.type_popup.cancelled.connect(self.span_editor.setFocus)
+        self.labeller = SpanLabeller(self.span_editor, entity_types, self)
+        self.type_popup = self.labeller.type_popup
 
     def buttons(self) -> tuple[QPushButton, ...]:
         """Accept, intent, reject, skip."""
@@ -87,18 +79,17 @@ class InboxCard(QWidget):
                      empty: str = "Nothing to review", has_model: bool = True) -> None:
         """Show ``message`` (its predicted entities placed unless ``keep_spans``)."""
         self.message = message
-        self._pending_span = None
         for button in self.buttons():
             button.setEnabled(message is not None)
         if message is None:
             self.header.setText(empty)
-            self.span_editor.set_content("", ())
+            self.labeller.set_content(None)
             for label in (self.intent_label, self.ranking_label, self.entities_label):
                 label.setText("")
             return
-        if not keep_spans:
-            self._spans = spans_from_parse(message.text, message.parse)
-        self.span_editor.set_content(message.text, self._spans)
+        spans = (self.labeller.spans() if keep_spans
+                 else spans_from_parse(message.text, message.parse))
+        self.labeller.set_content(message.text, spans)
         where = f"line {message.line}" if message.line else ""
         self.header.setText(f"Message {message.id} {where}"
                             + (" · skipped before" if message.status == SKIPPED else ""))
@@ -134,53 +125,15 @@ class InboxCard(QWidget):
     # -- entity spans -----------------------------------------------------------------
     def spans(self) -> tuple[EntitySpan, ...]:
         """The entities the message would be accepted with."""
-        return self._spans
+        return self.labeller.spans()
 
     def annotate(self, start: int, end: int, entity: str) -> None:
         """Add a span (replacing overlapping ones)."""
-        if self.message is None:
-            return
-        text = self.message.text
-        kept = tuple(s for s in self._spans if s.end <= start or s.start >= end)
-        self._spans = tuple(sorted((*kept, EntitySpan(start, end, entity,
-                                                      text[start:end])),
-                                   key=lambda s: (s.start, s.end)))
-        self.span_editor.clear_selection()
-        self.span_editor.set_content(text, self._spans)
+        self.labeller.annotate(start, end, entity)
 
     def remove_span(self, index: int) -> None:
         """Drop a span."""
-        if self.message is not None and 0 <= index < len(self._spans):
-            self._spans = self._spans[:index] + self._spans[index + 1:]
-            self.span_editor.set_content(self.message.text, self._spans)
-
-    def _on_span_requested(self, start: int, end: int) -> None:
-        self._pending_span = (start, end)
-        covering = self.span_editor.span_at(start)
-        current = self._spans[covering].entity if covering is not None else None
-        self.type_popup.set_types(list(self._entity_types()), current)
-        rects = self.span_editor.range_rects(start, end)
-        anchor = rects[0].bottomLeft().toPoint() if rects else QPoint(0, 0)
-        self.type_popup.popup_at(self.span_editor.mapToGlobal(anchor + QPoint(0, 4)))
-
-    def _on_span_clicked(self, index: int) -> None:
-        if 0 <= index < len(self._spans):
-            span = self._spans[index]
-            self._on_span_requested(span.start, span.end)
-
-    def _on_type_chosen(self, entity: str) -> None:
-        if self._pending_span is None or self.message is None:
-            return
-        start, end = self._pending_span
-        self._pending_span = None
-        same = [s for s in self._spans if (s.start, s.end) == (start, end)]
-        if same:  # a retyped span keeps its role and group
-            self._spans = tuple(dataclasses.replace(s, entity=entity)
-                                if s is same[0] else s for s in self._spans)
-            self.span_editor.set_content(self.message.text, self._spans)
-        else:
-            self.annotate(start, end, entity)
-        self.span_editor.setFocus()
+        self.labeller.remove_span(index)
 
 
 def _entity_text(text: str, entity: dict[str, Any]) -> str:

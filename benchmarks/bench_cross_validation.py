@@ -81,10 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wall time (whole CLI process): {result['wall_s']:.1f} s")
     print(f"/proc/loadavg before: {result['loadavg_before']}")
     print(f"/proc/loadavg after:  {result['loadavg_after']}")
-    print(f"pooled out-of-fold: {r['n_examples']} examples, intent accuracy "
-          f"{r['intent_accuracy']:.3f}, macro F1 {r['intent_macro_f1']:.3f}, weighted F1 "
-          f"{r['intent_weighted_f1']:.3f}, entity F1 token-level "
-          f"{r['entity_token_f1']:.3f}, exact-span {r['entity_span_f1']:.3f}")
+    print(
+        f"pooled out-of-fold: {r['n_examples']} examples, intent accuracy "
+        f"{r['intent_accuracy']:.3f}, macro F1 {r['intent_macro_f1']:.3f}, weighted F1 "
+        f"{r['intent_weighted_f1']:.3f}, entity F1 token-level "
+        f"{r['entity_token_f1']:.3f}, exact-span {r['entity_span_f1']:.3f}"
+    )
     for number, fold in enumerate(r.get("folds", []), start=1):
         print(f"  fold {number}: {fold['n_examples']} examples, accuracy "
               f"{fold['intent_accuracy']:.3f}, weighted F1 "

@@ -71,7 +71,9 @@ def train(train_file: Path, workdir: Path, seed: int, epochs: int, threads: int 
     proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"workbench train failed (seed {seed}):\n{proc.stdout}\n{proc.stderr}")
+        raise SystemExit(
+            f"workbench train failed (seed {seed}):\n{proc.stdout}\n{proc.stderr}"
+        )
     rss_kb = next(int(line.split()[1]) for line in proc.stderr.splitlines()
                   if line.startswith("PEAK_RSS_KB"))
     return {"seed": seed, "train_wall_s": wall, "peak_rss_gb": rss_kb / 1024 / 1024,
@@ -113,7 +115,9 @@ def run_dataset(name: str, seeds: list[int], epochs: int, threads: int | None,
     """Train + evaluate every seed on one dataset; return per-seed rows and summary."""
     train_file, test_file = DATASETS / name / "train.yml", DATASETS / name / "test.yml"
     if not train_file.is_file():
-        raise SystemExit(f"{train_file} not found (the shared datasets folder is needed)")
+        raise SystemExit(
+            f"{train_file} not found (the shared datasets folder is needed)"
+        )
     rows = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         workdir = keep or Path(tmp)
@@ -132,7 +136,12 @@ def run_dataset(name: str, seeds: list[int], epochs: int, threads: int | None,
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Mean/std of quality metrics over seeds; medians of times; max of RSS."""
     out: dict[str, Any] = {}
-    for key in ("intent_accuracy", "intent_macro_f1", "entity_token_f1", "entity_span_f1"):
+    for key in (
+        "intent_accuracy",
+        "intent_macro_f1",
+        "entity_token_f1",
+        "entity_span_f1",
+    ):
         values = [r[key] for r in rows]
         out[key] = (statistics.mean(values),
                     statistics.stdev(values) if len(values) > 1 else 0.0)
@@ -187,20 +196,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="OMP_NUM_THREADS of the training process "
                         "(default: torch's choice)")
-    parser.add_argument("--device", default="cpu",
-                        help="training device: cpu (default, what the targets are for), "
-                        "cuda, mps or auto")
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="training device: cpu (default, what the targets are for), "
+        "cuda, mps or auto",
+    )
     parser.add_argument("--snips", action="store_true", help="also run SNIPS (1 seed)")
     parser.add_argument("--snips-epochs", type=int, default=30,
                         help="SNIPS epochs (Rasa's figure is for 30)")
     parser.add_argument("--json", type=Path, help="write all results to this JSON file")
-    parser.add_argument("--keep", type=Path, help="keep projects and models in this folder")
+    parser.add_argument(
+        "--keep", type=Path, help="keep projects and models in this folder"
+    )
     args = parser.parse_args(argv)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()}", flush=True)
-    results = [run_dataset(args.dataset, args.seeds, args.epochs, args.threads, args.keep,
-                           args.device)]
+    results = [
+        run_dataset(
+            args.dataset, args.seeds, args.epochs, args.threads, args.keep, args.device
+        )
+    ]
     if args.snips:
         results.append(run_dataset("snips", args.seeds[:1], args.snips_epochs,
                                    args.threads, args.keep, args.device))

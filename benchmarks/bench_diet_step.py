@@ -85,9 +85,12 @@ def main() -> None:
     t0 = time.perf_counter()
     result = featurize_training_data(train, None)
     data = result.data
-    print(f"featurized {len(data)} messages in {time.perf_counter() - t0:.1f}s; "
-          f"seq {data.sequence_dim} sent {data.sentence_dim} intents "
-          f"{len(data.intent_names)} tags { {k: len(v) for k, v in data.tag_names.items()} }")
+    print(
+        f"featurized {len(data)} messages in {time.perf_counter() - t0:.1f}s; "
+        f"seq {data.sequence_dim} sent {data.sentence_dim} intents "
+        f"{len(data.intent_names)} tags "
+        f"{ {k: len(v) for k, v in data.tag_names.items()} }"
+    )
     overrides = {}
     for item in args.set:
         key, value = item.split("=", 1)
@@ -127,14 +130,20 @@ def main() -> None:
         ids = pred.tags["entity"][0].numpy() if "entity" in pred.tags else None
         for i, (ex, f) in enumerate(zip(test, feats, strict=True)):
             gold = {(s.start, s.end, s.entity) for s in ex.entities}
-            got = spans_from_tags(f.tokens, ids[i][:len(f.tokens)], tag_names) if ids is not None else set()
+            got = (
+                spans_from_tags(f.tokens, ids[i][: len(f.tokens)], tag_names)
+                if ids is not None
+                else set()
+            )
             tp += len(gold & got)
             fp += len(got - gold)
             fn += len(gold - got)
             for tok in f.tokens:  # token level (Rasa's metric, no_entity excluded)
                 g = next((s.entity for s in ex.entities
                           if s.start < tok.end and s.end > tok.start), "O")
-                p = next((lab for s, e, lab in got if s < tok.end and e > tok.start), "O")
+                p = next(
+                    (lab for s, e, lab in got if s < tok.end and e > tok.start), "O"
+                )
                 if g != "O" and p == g:
                     ttp += 1
                 else:
@@ -156,9 +165,12 @@ def main() -> None:
         accs.append(acc)
         f1s.append(tok_f1)
         span_f1s.append(span_f1)
-        print(f"seed {seed}: train {total:.1f}s wall, {cpu:.1f}s cpu (median epoch {np.median(times):.3f}s), "
-              f"predict {len(test)} in {predict_s:.2f}s; intent acc {acc:.3f}, "
-              f"entity token F1 {tok_f1:.3f} (micro, approx), span F1 {span_f1:.3f}")
+        print(
+            f"seed {seed}: train {total:.1f}s wall, {cpu:.1f}s cpu "
+            f"(median epoch {np.median(times):.3f}s), "
+            f"predict {len(test)} in {predict_s:.2f}s; intent acc {acc:.3f}, "
+            f"entity token F1 {tok_f1:.3f} (micro, approx), span F1 {span_f1:.3f}"
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"mean intent acc {np.mean(accs):.3f}, token F1 {np.mean(f1s):.3f}, "
           f"span F1 {np.mean(span_f1s):.3f}; peak RSS {rss:.0f} MB", file=sys.stdout)

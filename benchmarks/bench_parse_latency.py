@@ -88,8 +88,11 @@ def main() -> int:
                     text = " ".join(f"word{i % 50}" for i in range(tokens))
                     one = _median_ms(model, text, 1, args.runs)
                     two = _median_ms(model, text, 2, args.runs)
-                    print(f"{load:26} {tokens} tokens: 1 thread {one:7.1f} ms, "
-                          f"2 threads {two:7.1f} ms (median of {args.runs})", flush=True)
+                    print(
+                        f"{load:26} {tokens} tokens: 1 thread {one:7.1f} ms, "
+                        f"2 threads {two:7.1f} ms (median of {args.runs})",
+                        flush=True,
+                    )
             finally:
                 if busy is not None:
                     busy.terminate()
@@ -105,7 +108,10 @@ def main() -> int:
                 failures.append((i, repr(text[:40]), repr(error)))
             latencies.append(time.perf_counter() - started)
         latencies.sort()
-        pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
+        def pick(q: float) -> float:
+            return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
         print(f"fuzz: {args.fuzz} messages, {len(failures)} exceptions, "
               f"p50 {pick(0.5) * 1000:.1f} ms, p99 {pick(0.99) * 1000:.1f} ms, "
               f"max {latencies[-1] * 1000:.1f} ms")

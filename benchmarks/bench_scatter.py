@@ -40,7 +40,7 @@ def _synthetic_map(n: int, intents: int, seed: int = 0):
     labels = tuple(names[i] for i in which)
     wrong = rng.random(n) < 0.05
     predicted = tuple(names[(i + 1) % intents] if w else names[i]
-                      for i, w in zip(which, wrong))
+                      for i, w in zip(which, wrong, strict=True))
     return EmbeddingMap(
         np.arange(n), tuple(f"example text number {i}" for i in range(n)), labels,
         predicted, rng.random(n).astype(np.float32), points, tuple(names),

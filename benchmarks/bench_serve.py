@@ -120,7 +120,9 @@ async def _load_level(url: str, clients: int, seconds: float, texts: list[str]
                 body = json.dumps({"text": rng.choice(texts), "message_id": str(n)})
                 start = time.perf_counter()
                 try:
-                    async with session.post(url + "/model/parse", data=body) as response:
+                    async with session.post(
+                        url + "/model/parse", data=body
+                    ) as response:
                         data = await response.read()
                         ok = response.status == 200 and data.startswith(b'{"text"')
                 except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -150,8 +152,12 @@ def _hostile(rng: random.Random, texts: list[str]) -> bytes:
         cut = rng.randrange(len(body))
         body = body[:cut] + bytes([rng.randrange(256)]) + body[cut + 1:]
     elif kind == 1:  # wrong types
-        body = json.dumps({"text": rng.choice([None, 1, 2.5, True, [text], {"a": text}]),
-                           "message_id": rng.choice([None, 3, "id", [], {}])}).encode()
+        body = json.dumps(
+            {
+                "text": rng.choice([None, 1, 2.5, True, [text], {"a": text}]),
+                "message_id": rng.choice([None, 3, "id", [], {}]),
+            }
+        ).encode()
     elif kind == 2:  # deep nesting
         depth = rng.choice([100, 1000, 100_000])
         body = b'{"text": ' + b"[" * depth + b"]" * depth + b"}"
@@ -188,8 +194,13 @@ def _hostile(rng: random.Random, texts: list[str]) -> bytes:
             b"\r\n\r\n")
     else:  # PUT /model with bad paths
         method, path = "PUT", "/model"
-        body = json.dumps({"model_file": rng.choice(
-            ["/nonexistent", "/", "/etc/passwd", "", 5, "\u0000", "../" * 50])}).encode()
+        body = json.dumps(
+            {
+                "model_file": rng.choice(
+                    ["/nonexistent", "/", "/etc/passwd", "", 5, "\u0000", "../" * 50]
+                )
+            }
+        ).encode()
     head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             ).encode() + extra + b"\r\n"
@@ -230,8 +241,12 @@ async def _fuzz(port: int, count: int, texts: list[str], concurrency: int = 16
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return {"requests": count, "statuses": dict(sorted(statuses.items())),
-            "unanswered": unanswered, "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "requests": count,
+        "statuses": dict(sorted(statuses.items())),
+        "unanswered": unanswered,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 async def _still_answering(url: str) -> bool:
@@ -263,10 +278,15 @@ def main() -> int:
     log = scratch / "server.log"
     process, url = _start_server(model, args.workers, args.max_batch, log)
     port = int(url.rsplit(":", 1)[1])
-    results: dict[str, object] = {"model": str(model), "cpus": os.cpu_count(),
-                                  "workers": args.workers, "max_batch": args.max_batch,
-                                  "loadavg_before": Path("/proc/loadavg").read_text()
-                                  .split()[:3] if Path("/proc/loadavg").exists() else []}
+    results: dict[str, object] = {
+        "model": str(model),
+        "cpus": os.cpu_count(),
+        "workers": args.workers,
+        "max_batch": args.max_batch,
+        "loadavg_before": Path("/proc/loadavg").read_text().split()[:3]
+        if Path("/proc/loadavg").exists()
+        else [],
+    }
     try:
         asyncio.run(_load_level(url, 1, min(2.0, args.seconds), texts))  # warm up
         levels = []
@@ -292,11 +312,15 @@ def main() -> int:
         eight = next((lv for lv in levels if lv["clients"] == 8), None)
         rasa_rps = 1000 / RASA_MEDIAN_MS
         if one:
-            print(f"single client p50 {one['p50_ms']} ms vs Rasa's 10.6 ms median parse "
-                  "(published figure, not the same run)")
+            print(
+                f"single client p50 {one['p50_ms']} ms vs Rasa's 10.6 ms median parse "
+                "(published figure, not the same run)"
+            )
         if eight:
-            print(f"8 clients: {eight['rps']} req/s = {eight['rps'] / rasa_rps:.1f}x the "
-                  f"{rasa_rps:.0f} req/s that one 10.6 ms parse at a time allows")
+            print(
+                f"8 clients: {eight['rps']} req/s = {eight['rps'] / rasa_rps:.1f}x the "
+                f"{rasa_rps:.0f} req/s that one 10.6 ms parse at a time allows"
+            )
         if args.fuzz:
             fuzz = asyncio.run(_fuzz(port, args.fuzz, texts))
             fuzz["server_alive"] = process.poll() is None

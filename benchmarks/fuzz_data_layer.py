@@ -70,7 +70,7 @@ def random_text(rng: random.Random, hostile: bool) -> str:
     return " ".join(parts)
 
 
-# -- file mutators ----------------------------------------------------------------------
+# -- file mutators ---------------------------------------------------------------------
 def mut_bytes(text: str, rng: random.Random) -> str:
     for _ in range(rng.randint(1, 4)):
         at = rng.randint(0, len(text))
@@ -143,7 +143,7 @@ def mut_structure(text: str, rng: random.Random) -> str:
 MUTATORS = [mut_bytes, mut_lines, mut_structure]
 
 
-# -- edits ------------------------------------------------------------------------------
+# -- edits -----------------------------------------------------------------------------
 def random_edit(project, rng: random.Random, hostile: bool):
     intents = list(project.intents) or ["greet"]
     op = rng.randrange(9)

@@ -230,7 +230,7 @@ def test_prepare_window_refuses_an_unreachable_display() -> None:
 
 
 def test_x_display_problem_finds_a_dead_display(tmp_path) -> None:
-    dead = ":%d" % 4242
+    dead = ":4242"
     assert "no X server answers on DISPLAY=:4242" in ws.x_display_problem(
         {"DISPLAY": dead})
     assert "DISPLAY is not set" in ws.x_display_problem({"QT_QPA_PLATFORM": "xcb"})

@@ -27,7 +27,8 @@ for package in sys.argv[1].split(","):
         for info in pkgutil.walk_packages(module.__path__, package + "."):
             importlib.import_module(info.name)
             names.append(info.name)
-heavy = sorted({name.split(".")[0] for name in sys.modules} & {"torch", "PySide6", "pyqtgraph"})
+heavy = sorted({name.split(".")[0] for name in sys.modules}
+               & {"torch", "PySide6", "pyqtgraph"})
 print(json.dumps({"imported": names, "heavy": heavy}))
 """
 
@@ -172,16 +173,20 @@ def test_no_import_cycles_between_packages() -> None:
     assert graph["workbench.cli"], "the scan found no imports at all"
     cycles = _cycles(graph)
     details = [
-        " -> ".join(cycle) + ": " + "; ".join(
-            f"{a} imported by {graph[a][b]}" for a, b in zip(cycle, cycle[1:]))
+        " -> ".join(cycle)
+        + ": "
+        + "; ".join(
+            f"{a} imported by {graph[a][b]}"
+            for a, b in zip(cycle, cycle[1:], strict=False)
+        )
         for cycle in cycles
     ]
     assert not cycles, "\n".join(details)
 
 
 # Packages whose modules import each other without a cycle, not even a type-only one
-# (issue 10: pipeline <-> featurizers.training_data).
-ACYCLIC_PACKAGES = ("workbench.nlu", "workbench.training")
+# (issue 10: pipeline <-> featurizers.training_data; qt.main_window <-> window_actions).
+ACYCLIC_PACKAGES = ("workbench.nlu", "workbench.training", "workbench.qt")
 
 
 def module_import_graph(package: str, root: Path = REPO_ROOT) -> dict[str, dict]:

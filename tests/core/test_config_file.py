@@ -24,8 +24,8 @@ from workbench.core.machine_options import (
     read_machine_options,
 )
 from workbench.core.project import SaveError, load_project
-from workbench.core.yaml_io.roundtrip import detect_style, load_yaml, read_text
 from workbench.core.yaml_io.nlu import to_plain
+from workbench.core.yaml_io.roundtrip import detect_style, load_yaml, read_text
 
 NLU = 'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n'
 
@@ -290,7 +290,7 @@ def test_machine_options_file_is_plain_json(tmp_path: Path) -> None:
                                                           "threads": 3}
 
 
-# -- layouts x edits: every edit reads back exactly, few lines change -------------------
+# -- layouts x edits: every edit reads back exactly, few lines change ------------------
 def _layouts() -> list[str]:
     out = []
     for indent, offset in ((2, 0), (4, 2), (2, 2), (4, 0)):

@@ -12,7 +12,6 @@ import pytest
 from workbench.core.inbox_import import (
     MAX_LINE_CHARS,
     InboxImportError,
-    LineProblem,
     messages_from_paste,
     read_messages,
 )
@@ -72,7 +71,12 @@ def test_csv_tsv_column_choice_and_quoted_commas(tmp_path: Path) -> None:
     by_number = tmp_path / "n.csv"
     by_number.write_text("a,b\nx,one more\n", encoding="utf-8")
     assert _import(store, by_number, column="2").added == 1
-    assert _texts(store) == ["hi, how are you", "where is it", "fly to rome", "one more"]
+    assert _texts(store) == [
+        "hi, how are you",
+        "where is it",
+        "fly to rome",
+        "one more",
+    ]
 
 
 def test_jsonl_needs_a_text_string_per_line(tmp_path: Path) -> None:

@@ -32,7 +32,9 @@ def _evaluation(pairs: list[tuple[Example, Prediction]]) -> ExampleEvaluation:
 
 def _city(text: str, word: str) -> Example:
     start = text.index(word)
-    return Example(text, "travel", (EntitySpan(start, start + len(word), "city", word),))
+    return Example(
+        text, "travel", (EntitySpan(start, start + len(word), "city", word),)
+    )
 
 
 def test_confused_pair_counts_both_ways_and_links_its_examples() -> None:

@@ -199,7 +199,9 @@ def test_project_unwritable_example_raises_before_touching_files(golden_project:
     example = project.examples[index]
     with pytest.raises(TextRuleError, match="U\\+000A"):
         project.insert_resource("synonyms", 3, Synonym("bad", ("two\nlines",)))
-    with pytest.raises(TextRuleError, match="U\\+000A \\(a line break\\) at position 4"):
+    with pytest.raises(
+        TextRuleError, match="U\\+000A \\(a line break\\) at position 4"
+    ):
         project.replace_example(index, dataclasses.replace(example, text="two\nlines"))
     # the writer's own last guard, for a value that bypassed the edit's check
     project.examples.replace(index, dataclasses.replace(example, text="two\nlines"))

@@ -64,5 +64,7 @@ def test_cli_names_the_pattern_file_and_line(tmp_path: Path) -> None:
                              "validate", str(root)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 1
-    assert f"{root / 'data' / 'nlu.yml'}:13: error: regex evil: '(a+)+$'" in result.stdout
+    assert (
+        f"{root / 'data' / 'nlu.yml'}:13: error: regex evil: '(a+)+$'" in result.stdout
+    )
     assert "Traceback" not in result.stderr and "gave up" not in result.stderr

@@ -26,12 +26,21 @@ BLOCKS: list[tuple[str | None, str]] = [
     ("t_ind2", "- intent: t_ind2\n  examples: |2\n    - one\n    - two\n"),
     ("t_ind2s", "- intent: t_ind2s\n  examples: |2-\n    - uno\n    - dos\n"),
     ("t_ind4", "- intent: t_ind4\n  examples: |4\n      - eins\n      - zwei\n"),
-    ("t_quoted", "- intent: 't_quoted'   # quoted name\n  examples: \"- ja\\n- jo\\n\"\n"),
-    ("t_list", "- intent: t_list\n  examples:\n  - text: list one\n"
-               "    metadata:\n      k: v\n  - text: list two\n"),
+    (
+        "t_quoted",
+        "- intent: 't_quoted'   # quoted name\n  examples: \"- ja\\n- jo\\n\"\n",
+    ),
+    (
+        "t_list",
+        "- intent: t_list\n  examples:\n  - text: list one\n"
+        "    metadata:\n      k: v\n  - text: list two\n",
+    ),
     ("t_flow", '- {intent: t_flow, examples: "- flow one\\n- flow two\\n"}\n'),
-    ("t_comment", "- intent: t_comment\n  # inside the block\n  examples: |\n"
-                  "    - commented   \n    - more   # not a comment\n"),
+    (
+        "t_comment",
+        "- intent: t_comment\n  # inside the block\n  examples: |\n"
+        "    - commented   \n    - more   # not a comment\n",
+    ),
     ("s_null", "- intent: s_null\n  examples:\n"),
     ("s_missing", "- intent: s_missing\n"),
     ("s_empty_list", "- intent: s_empty_list\n  examples: []\n"),

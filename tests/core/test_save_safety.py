@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.examples import Example, Synonym
+from workbench.core.examples import Example
 from workbench.core.project import NewFilesNeeded, SaveError, load_project
 from workbench.core.yaml_io.atomic import is_temp_name, new_file_mode
 
@@ -30,7 +30,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-# -- files that did not load ------------------------------------------------------------
+# -- files that did not load -----------------------------------------------------------
 def test_broken_file_in_folder_is_never_written(make_project) -> None:
     root = make_project({"config.yml": "language: en\n", "data/nlu.yml": BROKEN})
     project = load_project(root)
@@ -63,7 +63,11 @@ def test_single_broken_file_refuses_to_save_and_writes_nowhere(tmp_path: Path) -
         project.save(create_files=True)
     assert str(broken) in str(raised.value) and "fix" in str(raised.value)
     assert broken.read_text() == BROKEN and other.read_text() == GOOD
-    assert sorted(p.name for p in folder.rglob("*")) == ["broken.yml", "data", "nlu.yml"]
+    assert sorted(p.name for p in folder.rglob("*")) == [
+        "broken.yml",
+        "data",
+        "nlu.yml",
+    ]
 
 
 def test_single_file_project_saves_into_that_file(tmp_path: Path) -> None:
@@ -90,7 +94,7 @@ def test_empty_single_file_takes_new_intents(tmp_path: Path) -> None:
     assert [e.text for e in load_project(path).examples] == ["hi"]
 
 
-# -- a folder without Rasa data ---------------------------------------------------------
+# -- a folder without Rasa data --------------------------------------------------------
 def test_folder_without_rasa_data_says_so_and_asks_before_creating(tmp_path: Path
                                                                    ) -> None:
     for name in ("notes.txt", "photo.png", "todo.md"):
@@ -118,7 +122,7 @@ def test_project_with_data_has_no_no_project_data_issue(golden_project: Path) ->
     assert "no-project-data" not in codes
 
 
-# -- links and permissions --------------------------------------------------------------
+# -- links and permissions -------------------------------------------------------------
 def test_symlinked_data_file_is_written_through(make_project, tmp_path: Path) -> None:
     shared = tmp_path / "shared" / "nlu.yml"
     shared.parent.mkdir()
@@ -173,7 +177,7 @@ def test_folder_error_names_the_data_file_not_the_temp(golden_project: Path,
     assert ".tmp" not in message
 
 
-# -- several files: all or nothing ------------------------------------------------------
+# -- several files: all or nothing -----------------------------------------------------
 def test_error_on_second_file_leaves_first_unwritten(golden_project: Path,
                                                      monkeypatch) -> None:
     nlu = golden_project / "data" / "nlu.yml"
@@ -228,7 +232,7 @@ def test_new_file_never_replaces_a_file_that_appeared(make_project) -> None:
     assert (root / "data" / "nlu.yml").read_text() == "mine\n"
 
 
-# -- killed saves -----------------------------------------------------------------------
+# -- killed saves ----------------------------------------------------------------------
 def _save_forever(root: Path, variants: list[tuple[str, str]]) -> None:
     """Child process: alternate the two contents and save, until killed."""
     project = load_project(root)

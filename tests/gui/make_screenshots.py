@@ -101,7 +101,9 @@ def _settings_screenshot(app, folder: Path) -> None:
 
     project = folder / "settings-pizza"
     shutil.copytree(ROOT / "sample_projects" / "pizza", project)
-    window = MainWindow(SettingsStore.at_path(folder / "settings.ini"), ScriptedPrompter())
+    window = MainWindow(
+        SettingsStore.at_path(folder / "settings.ini"), ScriptedPrompter()
+    )
     window.resize(1280, 820)
     window.show()
     window.open_project(project)
@@ -121,8 +123,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from workbench.core.examples import Example
+    from workbench.core.sample_project import SAMPLE_PROJECT
     from workbench.qt.dialogs.prompter import ScriptedPrompter
-    from workbench.qt.main_window import SAMPLE_PROJECT, MainWindow
+    from workbench.qt.main_window import MainWindow
     from workbench.qt.settings import SettingsStore
     from workbench.qt.style import load_stylesheet
 

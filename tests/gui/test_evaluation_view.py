@@ -70,7 +70,9 @@ def test_reports_fill_every_part_of_the_view(eval_window) -> None:
     intents = {view.intent_table.item(r, 0).text()
                for r in range(view.intent_table.rowCount())}
     assert {"greet", "goodbye", "order_pizza", "ask_price"} <= intents
-    spans = {view.span_table.item(r, 0).text() for r in range(view.span_table.rowCount())}
+    spans = {
+        view.span_table.item(r, 0).text() for r in range(view.span_table.rowCount())
+    }
     assert spans == {"product", "size"}
     assert view.errors_table.rowCount() == len(evaluation.errors())
     edges, right, wrong = view.histogram.counts
@@ -108,7 +110,9 @@ def test_confusion_cell_lists_exactly_its_examples_and_opens_them(qtbot,
             tip = model.data(model.index(row, column), 3)  # ToolTipRole
             assert tip == f"true {true} predicted as {predicted}: {len(expected)}"
     # click the fullest cell: its list holds exactly those prediction objects
-    true, predicted = max(heatmap._cells.cells, key=lambda k: len(heatmap._cells.cells[k]))
+    true, predicted = max(
+        heatmap._cells.cells, key=lambda k: len(heatmap._cells.cells[k])
+    )
     assert heatmap.select_cell(true, predicted)
     listed = view.cell_predictions()
     expected = [p for p in predictions if p.example.base_intent == true

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from workbench.core.example_list import ExampleList
+from workbench.core.example_query import ExampleQuery
 from workbench.core.examples import EntitySpan, Example
 from workbench.qt.models.example_filter_model import ExampleFilterModel
-from workbench.qt.models.example_query import ExampleQuery
 from workbench.qt.models.example_table_model import INTENT_COLUMN, ExampleTableModel
 from workbench.qt.models.roles import EXAMPLE_ROLE
 
@@ -77,3 +77,25 @@ def test_filter_model_tracks_inserts_removes_and_sort(qtmodeltester):
     proxy.sort(-1)
     assert proxy.source_rows() == list(range(len(examples)))
     qtmodeltester.check(proxy)
+
+
+def test_headers_titles_and_project_row_numbers_through_the_filter():
+    from PySide6.QtCore import Qt
+
+    from workbench.qt.models.problem_table_model import ProblemTableModel
+
+    horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+    table = ExampleTableModel(_examples())
+    proxy = ExampleFilterModel()
+    proxy.setSourceModel(table)
+    proxy.set_query(ExampleQuery(text="pizza"))
+    assert [proxy.headerData(c, horizontal) for c in range(2)] == ["Text", "Intent"]
+    assert [proxy.headerData(r, vertical) for r in range(2)] == ["2", "4"]
+    assert proxy.headerData(2, vertical) is None  # past the visible rows
+    proxy.set_query(ExampleQuery(text="no such text"))
+    assert proxy.headerData(0, horizontal) == "Text"  # titles with no row shown
+    assert table.headerData(0, vertical) == "1"
+    assert table.headerData(0, horizontal, Qt.ItemDataRole.ToolTipRole) is None
+    problems = ProblemTableModel()
+    assert problems.headerData(3, horizontal) == "Fix"
+    assert problems.headerData(-1, horizontal) is None  # never the last title

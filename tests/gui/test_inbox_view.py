@@ -1,4 +1,4 @@
-"""The Inbox tab: import, pre-label with a real model, review with the keyboard, undo."""
+"""The Inbox tab: import, pre-label with a real model, keyboard review, undo."""
 
 from __future__ import annotations
 

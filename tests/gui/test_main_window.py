@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import shutil
 
+from tests.gui.helpers import example_index, show_example
 from workbench.core import commands
 from workbench.core.examples import EntitySpan
 from workbench.core.project import load_project
 from workbench.qt.main_window import MainWindow
-
-from tests.gui.helpers import example_index, show_example
 
 
 def test_open_shows_intents_examples_and_title(

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.project import load_project
-from workbench.qt.main_window import MainWindow
-
 from tests.gui.conftest import PIZZA_NLU
 from tests.gui.helpers import example_index, show_example
+from workbench.core.project import load_project
+from workbench.qt.main_window import MainWindow
 
 BROKEN_NLU = """\
 version: "3.1"

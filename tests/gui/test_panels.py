@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from tests.gui.helpers import example_index
 from workbench.core.examples import Example
 from workbench.qt.views.resource_editor_view import ResourceEditorView
-
-from tests.gui.helpers import example_index
 
 
 def test_problems_update_live_jump_and_fix(qtbot, window):

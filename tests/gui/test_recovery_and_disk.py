@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.qt.main_window import MainWindow
-
 from tests.gui.conftest import REPO_ROOT
 from tests.gui.helpers import example_index, show_example
+from workbench.qt.main_window import MainWindow
 
 
 def test_recovery_file_restores_after_a_crash(

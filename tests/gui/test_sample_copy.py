@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.sample_project import SAMPLE_PROJECT
-
 from tests.gui.conftest import REPO_ROOT
 from tests.gui.helpers import show_example
+from workbench.core.sample_project import SAMPLE_PROJECT
 
 
 def _digest(root: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+
 @pytest.fixture(scope="module")
 def trained_tiny(tmp_path_factory):
     pytest.importorskip("torch")

@@ -1,4 +1,4 @@
-"""Train tab (issue 11): validation curves, runs, the active model, continue, robustness.
+"""Train tab (issue 11): validation curves, runs, active model, continue, robustness.
 
 Real windows, real worker threads and real (tiny, 1-3 epoch) training runs on copies of
 ``sample_projects/tiny``; the ScriptedPrompter answers the window's questions.
@@ -215,7 +215,8 @@ def test_training_error_shows_a_message_and_the_app_stays_usable(
         assert "failed" in view.status.text().lower()
         assert view.train_button.isEnabled() and not view.stop_button.isEnabled()
         assert view.active is None and not win.tester_view.has_model
-        win.session.project.add_example  # the project is still there and editable
+        # the project is still there and editable
+        assert callable(win.session.project.add_example)
         assert win.session.project is not None
     finally:
         win.discard_and_close()

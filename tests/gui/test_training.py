@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-
 from tests.gui.conftest import REPO_ROOT
-
 
 
 def test_window_opens_without_torch():

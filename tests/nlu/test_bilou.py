@@ -94,8 +94,11 @@ def test_entity_types_spanning_gaps_come_from_annotations() -> None:
         return NS(text=text, entities=found)
 
     examples = [
-        example("add Star Light, Star Bright to jazz", ("Star Light, Star Bright", "song"),
-                ("jazz", "playlist")),
+        example(
+            "add Star Light, Star Bright to jazz",
+            ("Star Light, Star Bright", "song"),
+            ("jazz", "playlist"),
+        ),
         example("fly to St. Louis", ("St. Louis", "city")),
         example("fly to New York", ("New York", "city2")),
         example("it is 5pm-6pm now", ("5pm-6pm", "time")),  # one token: no gap

@@ -44,7 +44,7 @@ def test_prepared_corpus_maps_every_message_to_its_exact_example() -> None:
     prepared = prepare_corpus(Data(EXAMPLES), WhitespaceTokenizer())
     assert prepared.example_indices == (0, 1, 5, 6, 9)
     assert prepared.merged_indices == ((3,), (8,), (7,), (), ())
-    for example, index in zip(prepared.examples, prepared.example_indices):
+    for example, index in zip(prepared.examples, prepared.example_indices, strict=True):
         assert example is EXAMPLES[index]
     assert [w.code for w in prepared.warnings] == ["empty-text", "no-intent"]
     # every example is either kept, merged into a kept one, or reported as skipped

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.nlu.conftest import TINY_DIET  # noqa: E402
 from workbench.core.project import load_project
 from workbench.nlu.artefacts import save_model
 from workbench.nlu.evaluation import evaluate
 from workbench.nlu.pipeline import featurize_training_data
 from workbench.nlu.predictor_loader import load_model
 from workbench.nlu.synonyms import EntitySynonymMapper
-
-from tests.nlu.conftest import TINY_DIET  # noqa: E402
 
 TINY = Path(__file__).resolve().parents[2] / "sample_projects" / "tiny"
 

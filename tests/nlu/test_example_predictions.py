@@ -36,7 +36,7 @@ def test_same_text_examples_get_their_own_predictions(model) -> None:
     examples = [first, Example("bye", "goodbye"), twin, same]
     predictions = predict_examples(model, examples)
     assert [p.index for p in predictions] == [0, 1, 2, 3]
-    for example, prediction in zip(examples, predictions):
+    for example, prediction in zip(examples, predictions, strict=True):
         assert prediction.example is example
     assert predictions[0].predicted_intent == predictions[2].predicted_intent
     assert predictions[0].correct != predictions[2].correct
@@ -109,9 +109,12 @@ def test_cli_test_out_writes_rasa_files_and_pngs(tiny_model_dir: Path, tmp_path:
     from workbench.cli.main import main
 
     data = tmp_path / "test.yml"
-    data.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hello\n'
-                    '    - hello\n- intent: book_flight\n  examples: |\n'
-                    '    - fly to [Berlin](city)\n', encoding="utf-8")
+    data.write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hello\n'
+        "    - hello\n- intent: book_flight\n  examples: |\n"
+        "    - fly to [Berlin](city)\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "reports"
     assert main(["test", str(tiny_model_dir), str(data), "--json", "--out",
                  str(out)]) == 0

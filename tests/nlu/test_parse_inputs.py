@@ -104,7 +104,7 @@ def test_concurrent_parses_give_the_sequential_results(model) -> None:
     for w in workers:
         w.join(timeout=120)
     assert not errors and not any(w.is_alive() for w in workers)
-    for i, text in enumerate(texts):
+    for i in range(len(texts)):
         assert results[i]["intent"]["name"] == expected[i]["intent"]["name"]
         assert results[i]["intent"]["confidence"] == pytest.approx(
             expected[i]["intent"]["confidence"], abs=1e-5)

@@ -165,4 +165,4 @@ def test_financial_demo_featurizes(datasets_dir) -> None:
     assert len(data.messages) > 400 and len(data.intent_names) > 10
     assert data.tag_names["entity"][0] == "O"
     assert all(len(t) == len(m.tokens) for t, m in zip(data.tag_ids["entity"],
-                                                        data.messages))
+                                                        data.messages, strict=True))

@@ -33,7 +33,10 @@ def _texts(path: Path, limit: int) -> list[str]:
 
 def _dataset_texts() -> list[str]:
     texts = _texts(REPO / "sample_projects" / "pizza", 10_000) + ODD_TEXTS
-    for name, limit in (("financial_demo/train.yml", 10_000), ("snips/train.yml", 1_500)):
+    for name, limit in (
+        ("financial_demo/train.yml", 10_000),
+        ("snips/train.yml", 1_500),
+    ):
         if (DATASETS / name).exists():
             texts += _texts(DATASETS / name, limit)
     return texts
@@ -92,9 +95,13 @@ def test_features_equal_the_re_featurizer(case_sensitive: bool) -> None:
     for text in texts:
         tokens = tokenizer.tokenize(text)
         out = featurizer.transform(tokens, text)
-        seq = set(zip(out.sequence.rows.tolist(), out.sequence.cols.tolist()))
+        seq = set(
+            zip(out.sequence.rows.tolist(), out.sequence.cols.tolist(), strict=True)
+        )
         sent = set(out.sentence.cols.tolist())
-        assert (seq, sent) == _old_featurize(patterns, case_sensitive, tokens, text), text
+        assert (seq, sent) == _old_featurize(patterns, case_sensitive, tokens, text), (
+            text
+        )
 
 
 def test_re_compatible_word_boundaries_follow_re() -> None:

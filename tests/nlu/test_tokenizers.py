@@ -63,7 +63,8 @@ def test_unicode_words_with_combining_marks_stay_whole() -> None:
     # Devanagari vowel signs are marks (\w for Rasa's `regex` module, not for `re`).
     assert words("नमस्ते दुनिया!") == ["नमस्ते", "दुनिया"]
     assert words("Grüße aus Köln, señor") == ["Grüße", "aus", "Köln", "señor"]
-    assert words("北京 欢迎你") == ["北京", "欢迎你"]  # kept (Rasa's emoji class drops CJK)
+    # kept (Rasa's emoji class drops CJK)
+    assert words("北京 欢迎你") == ["北京", "欢迎你"]
 
 
 def test_token_pattern_splits_tokens_further() -> None:

@@ -20,7 +20,9 @@ def raw_exchange(server, data: bytes, *, pause_after: float = 0.0,
                  timeout: float = 10.0) -> tuple[bytes, float]:
     """Send raw bytes, read until the server closes; (answer, seconds until closed)."""
     started = time.monotonic()
-    with socket.create_connection(("127.0.0.1", server.server.port), timeout=timeout) as s:
+    with socket.create_connection(
+        ("127.0.0.1", server.server.port), timeout=timeout
+    ) as s:
         s.sendall(data)
         if pause_after:
             time.sleep(pause_after)
@@ -146,8 +148,11 @@ def test_garbage_bytes_are_answered_and_closed(server) -> None:
     answer, _ = raw_exchange(server, b"GET /status HTTP/1.1\r\nHost: x\r\n"
                              b"Content-Length: -5\r\n\r\n")
     assert b" 400 " in answer.split(b"\r\n")[0]
-    answer, _ = raw_exchange(server, b"POST /model/parse HTTP/1.1\r\nHost: x\r\n"
-                             b"Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n")
+    answer, _ = raw_exchange(
+        server,
+        b"POST /model/parse HTTP/1.1\r\nHost: x\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n",
+    )
     assert b" 400 " in answer.split(b"\r\n")[0]
     assert call(server, "GET", "/status")[0] == 200
 

@@ -17,7 +17,9 @@ from workbench.serving.protocol import (
 
 
 def test_parse_request_accepts_text_and_message_id() -> None:
-    assert parse_request(b'{"text": "hi", "message_id": "m1"}') == ParseRequest("hi", "m1")
+    assert parse_request(b'{"text": "hi", "message_id": "m1"}') == ParseRequest(
+        "hi", "m1"
+    )
     assert parse_request('{"text": "zürich \\u00e9"}'.encode()) == ParseRequest(
         "zürich é")
     assert parse_request(b'{"text": "", "extra": [1, 2]}') == ParseRequest("")

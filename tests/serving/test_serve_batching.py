@@ -36,9 +36,12 @@ def test_queued_requests_are_batched_and_match_lone_parses(server, trained) -> N
         assert answer["intent"]["name"] == expected["intent"]["name"]
         assert abs(answer["intent"]["confidence"]
                    - expected["intent"]["confidence"]) < 1e-4
-        assert [(e["entity"], e["start"], e["end"], e["value"])
-                for e in answer["entities"]] == [
-            (e["entity"], e["start"], e["end"], e["value"]) for e in expected["entities"]]
+        assert [
+            (e["entity"], e["start"], e["end"], e["value"]) for e in answer["entities"]
+        ] == [
+            (e["entity"], e["start"], e["end"], e["value"])
+            for e in expected["entities"]
+        ]
 
 
 def test_a_long_text_is_not_batched_with_short_ones(server) -> None:

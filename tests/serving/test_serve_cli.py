@@ -49,8 +49,13 @@ def test_unloadable_models_exit_2_with_the_reason(trained, tmp_path, capsys) -> 
 
 def _start(args: list[str]) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "workbench.cli.main", "serve", *args],
-                               cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli.main", "serve", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stderr is not None
     line = process.stderr.readline()  # "Serving ... at http://127.0.0.1:PORT ..."
     match = re.search(r"at (http://127\.0\.0\.1:\d+)", line)

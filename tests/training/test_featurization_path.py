@@ -54,13 +54,15 @@ def test_graph_and_one_call_featurize_identically(tiny_project):
     assert graph.example_indices.tolist() == direct.example_indices.tolist()
     assert np.array_equal(graph.intent_ids, direct.intent_ids)
     assert graph.texts == direct.texts and graph.warnings == direct.warnings
-    for mine, theirs in zip(graph.messages, direct.messages):
+    for mine, theirs in zip(graph.messages, direct.messages, strict=True):
         assert mine.tokens == theirs.tokens
         assert _same(mine.sequence, theirs.sequence)
         assert _same(mine.sentence, theirs.sentence)
     for kind in direct.tag_ids:
-        assert all(np.array_equal(x, y)
-                   for x, y in zip(graph.tag_ids[kind], direct.tag_ids[kind]))
+        assert all(
+            np.array_equal(x, y)
+            for x, y in zip(graph.tag_ids[kind], direct.tag_ids[kind], strict=True)
+        )
 
 
 def test_projected_points_map_to_their_exact_examples(tiny_project):
@@ -72,7 +74,7 @@ def test_projected_points_map_to_their_exact_examples(tiny_project):
     greets = [i for i, e in enumerate(snapshot.examples)
               if (e.text, e.intent) == (duplicate_text, "greet")]
     assert len(greets) == 2
-    for attempt in range(2):  # trained, then restored from the cache
+    for _attempt in range(2):  # trained, then restored from the cache
         events = list(run_training(snapshot, project_dir=tiny_project, device="cpu",
                                    config=tiny_config()))
         assert isinstance(events[-1], TrainingFinished), events[-1]
@@ -80,7 +82,7 @@ def test_projected_points_map_to_their_exact_examples(tiny_project):
         indices = final.example_indices.tolist()
         assert len(indices) == len(set(indices)) == len(snapshot.examples) - 1
         assert greets[0] in indices and greets[1] not in indices  # kept once
-        for label, index in zip(final.labels, indices):
+        for label, index in zip(final.labels, indices, strict=True):
             assert snapshot.examples[index].base_intent == label
         same_text = {snapshot.examples[i].base_intent for i in indices
                      if snapshot.examples[i].text == duplicate_text}

@@ -67,7 +67,9 @@ def test_prelabels_equal_parse_and_come_in_chunks(project: Path) -> None:
     store.import_messages(messages_from_paste("\n".join(many)), "paste")
     model, path = _load_model(project)
     seen: list[int] = []
-    count = prelabel_inbox(store, model, path, on_progress=lambda p: seen.append(p.done))
+    count = prelabel_inbox(
+        store, model, path, on_progress=lambda p: seen.append(p.done)
+    )
     assert count == len(many) and seen[0] == 64 and seen[-1] == len(many)
     for message in store.queue("imported", 10):
         expected = model.parse(message.text)

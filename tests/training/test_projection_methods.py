@@ -129,7 +129,9 @@ def test_map_has_one_point_per_example_and_one_marker_per_intent(tiny_model) -> 
     assert m.predicted[0] == first.intent.name
     assert m.confidences[0] == pytest.approx(first.intent.confidence, abs=1e-5)
     wrong = m.misclassified()
-    assert wrong.tolist() == [p != t for p, t in zip(m.predicted, m.labels)]
+    assert wrong.tolist() == [
+        p != t for p, t in zip(m.predicted, m.labels, strict=True)
+    ]
 
 
 def test_duplicate_texts_are_separate_points(tiny_model) -> None:

@@ -32,14 +32,16 @@ def test_featurized_data_round_trip(tiny_project, tmp_path):
     assert np.array_equal(loaded.intent_ids, data.intent_ids)
     assert dict(loaded.tag_names) == dict(data.tag_names)
     for kind in data.tag_ids:
-        assert all(np.array_equal(x, y)
-                   for x, y in zip(loaded.tag_ids[kind], data.tag_ids[kind]))
-    for mine, theirs in zip(loaded.messages, data.messages):
+        assert all(
+            np.array_equal(x, y)
+            for x, y in zip(loaded.tag_ids[kind], data.tag_ids[kind], strict=True)
+        )
+    for mine, theirs in zip(loaded.messages, data.messages, strict=True):
         assert mine.tokens == theirs.tokens
         assert _same_sparse(mine.sequence, theirs.sequence)
         assert _same_sparse(mine.sentence, theirs.sentence)
     assert all(_same_sparse(x, y) for x, y in zip(loaded.label_features,
-                                                  data.label_features))
+                                                  data.label_features, strict=True))
 
 
 def test_prepared_corpus_round_trip(tiny_project, tmp_path):

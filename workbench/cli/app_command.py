@@ -98,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_window(project: Path, settings: str | None, notice: str | None) -> int | None:
     """Run the window; None when Qt cannot be imported (the caller summarises)."""
     try:
-        import PySide6.QtWidgets  # noqa: F401  (loads Qt's libraries: fails cleanly)
+        # PySide6 first (pyqtgraph picks the binding already imported).
+        import PySide6.QtWidgets  # noqa: F401, I001  (loads Qt's libraries: fails cleanly)
         import pyqtgraph  # noqa: F401
 
         from workbench.qt.app import run_window

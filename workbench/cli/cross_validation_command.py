@@ -84,10 +84,12 @@ def run_cross_validation(args: Any) -> int:
     print(f"cross-validation: {args.folds} folds in "
           f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
     for number, report in enumerate(evaluation.fold_reports, start=1):
-        print(f"fold {number}: {report.n_examples} examples, intent accuracy "
-              f"{report.intent_accuracy:.3f}, weighted F1 "
-              f"{report.intent_weighted_f1:.3f}, entity F1 {report.entity_token_f1:.3f}",
-              file=sys.stderr)
+        print(
+            f"fold {number}: {report.n_examples} examples, intent accuracy "
+            f"{report.intent_accuracy:.3f}, weighted F1 "
+            f"{report.intent_weighted_f1:.3f}, entity F1 {report.entity_token_f1:.3f}",
+            file=sys.stderr,
+        )
 
     from workbench.cli.model_commands import finish_report
 

@@ -28,8 +28,11 @@ def register(subparsers: Any) -> None:
         "messages already in the training data (ignoring case and spacing) are "
         "skipped and counted. Then pre-label them with the active model, if any.")
     imp.add_argument("project", help="project folder")
-    imp.add_argument("file", help="messages: .txt (one per line), .csv/.tsv (with a "
-                     "header row), .jsonl (a \"text\" field); '-' reads lines from stdin")
+    imp.add_argument(
+        "file",
+        help="messages: .txt (one per line), .csv/.tsv (with a "
+        "header row), .jsonl (a \"text\" field); '-' reads lines from stdin",
+    )
     imp.add_argument("--format", choices=("text", "csv", "tsv", "jsonl"),
                      help="file format (default: from the file name)")
     imp.add_argument("--column", help="CSV/TSV column with the messages (name or "

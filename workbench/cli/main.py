@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="workbench",
         description="NLU Workbench: annotate Rasa NLU data, train DIET, test models.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         try:

@@ -99,8 +99,10 @@ def run_test(args: Any) -> int:
     """Evaluate MODEL on DATA, or cross-validate PROJECT."""
     if args.folds is not None:
         if args.data is not None:
-            return _error("--cross-validation takes one PROJECT, not MODEL DATA: "
-                          f"workbench test {args.model} --cross-validation {args.folds}")
+            return _error(
+                "--cross-validation takes one PROJECT, not MODEL DATA: "
+                f"workbench test {args.model} --cross-validation {args.folds}"
+            )
         from workbench.cli.cross_validation_command import run_cross_validation
 
         return run_cross_validation(args)

@@ -145,10 +145,10 @@ def run_train(args: argparse.Namespace) -> int:
     from workbench.training.control import StopToken
     from workbench.training.progress import TerminalReporter
     from workbench.training.runner import run_training
-
     from workbench.training.threads import apply_thread_count
 
-    apply_thread_count(args.threads, since=started)  # imports torch: the other commands stay torch-free
+    # imports torch: the other commands stay torch-free
+    apply_thread_count(args.threads, since=started)
     interactive = sys.stdout.isatty()
     progress = interactive if args.progress is None else args.progress
     reporter = TerminalReporter(sys.stdout, sys.stderr, progress=progress,
@@ -238,7 +238,9 @@ def run_runs(args: argparse.Namespace) -> int:
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths)]
+        cells = [
+            cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)
+        ]
         print("  ".join([*cells, row[-1]]))
     return EXIT_OK
 

@@ -1,4 +1,4 @@
-"""A project's ``config.yml`` as editable text: change one setting, keep every other byte.
+"""A project's ``config.yml`` as editable text: change one setting, keep the rest.
 
 :class:`ConfigFile` holds the file's text as on disk and as edited. An edit
 (:meth:`ConfigFile.edited`) parses the current text with ruamel's round-trip loader,

@@ -228,7 +228,9 @@ def read_table(path: Path, fmt: str, column: str | None = None
             yield LineProblem(number, f"not a {fmt.upper()} row ({error})")
             continue
         if index >= len(row):
-            yield LineProblem(number, f"has {len(row)} column(s), no “{columns[index]}”")
+            yield LineProblem(
+                number, f"has {len(row)} column(s), no “{columns[index]}”"
+            )
             continue
         item = _clean(row[index], number)
         if item is not None:
@@ -247,7 +249,9 @@ def read_messages(path: Path, fmt: str | None = None, column: str | None = None
     check_file(path)
     fmt = fmt or guess_format(path)
     if fmt not in FORMATS:
-        raise InboxImportError(f"unknown format “{fmt}”; use one of {', '.join(FORMATS)}")
+        raise InboxImportError(
+            f"unknown format “{fmt}”; use one of {', '.join(FORMATS)}"
+        )
     if fmt in ("csv", "tsv"):
         resolve_column(table_columns(path, fmt), column, path)  # raise now, not later
         return read_table(path, fmt, column)

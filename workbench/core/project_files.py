@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.issues import Issue
+from workbench.core.yaml_io.fast_nlu import fast_parse, same_content
 from workbench.core.yaml_io.nlu import (
     IntentBlock,
     NluContent,
@@ -21,7 +22,6 @@ from workbench.core.yaml_io.nlu import (
     read_nlu,
     to_plain,
 )
-from workbench.core.yaml_io.fast_nlu import fast_parse, same_content
 from workbench.core.yaml_io.roundtrip import (
     YamlLoadError,
     YamlStyle,

@@ -12,11 +12,12 @@ therefore compiled for one of two engines:
   matching is linear in the message length.
 * otherwise the ``regex`` module (mrab-regex, ``VERSION0``: Python ``re`` syntax,
   back-references and look-arounds included) with a deadline of :data:`MATCH_TIMEOUT_S`
-  seconds per pattern and message. ``regex`` defines ``\\w``, ``\\s``, ``\\d`` by Unicode
-  properties where ``re`` uses ``str.isalnum``/``isspace``/``isdecimal`` (``½`` is a
-  word character only in ``re``, a combining accent only in ``regex``), so these
-  escapes, ``\\b`` and ``\\B`` are rewritten to ``re``'s character sets first. A match
-  that runs out of time counts as no match for that message (logged once per pattern).
+  seconds per pattern and message. ``regex`` defines ``\\w``, ``\\s``, ``\\d`` by
+  Unicode properties where ``re`` uses ``str.isalnum``/``isspace``/``isdecimal``
+  (``½`` is a word character only in ``re``, a combining accent only in ``regex``),
+  so these escapes, ``\\b`` and ``\\B`` are rewritten to ``re``'s character sets
+  first. A match that runs out of time counts as no match for that message (logged
+  once per pattern).
 
 Why not RE2 (``google-re2``, linear time): its ``\\b`` and ``\\w`` are ASCII-only, so
 ``\\bcafé\\b`` no longer matches "Café" at the end of a message (31 of SNIPS' 12,934
@@ -94,13 +95,19 @@ class SafePattern:
         if not self.bounded:
             return [m.span() for m in self._compiled.finditer(text)]
         try:
-            return [m.span() for m in self._compiled.finditer(text, timeout=self.timeout)]
+            return [
+                m.span() for m in self._compiled.finditer(text, timeout=self.timeout)
+            ]
         except TimeoutError:
             self.timeouts += 1
             if self.timeouts == 1 and self.report_timeouts:
-                LOG.warning("regex %r gave up after %.0f ms on a %d-character message "
-                            "(counted as no match); it backtracks catastrophically",
-                            self.pattern, self.timeout * 1000, len(text))
+                LOG.warning(
+                    "regex %r gave up after %.0f ms on a %d-character message "
+                    "(counted as no match); it backtracks catastrophically",
+                    self.pattern,
+                    self.timeout * 1000,
+                    len(text),
+                )
             return []
 
     def __getstate__(self) -> dict[str, Any]:
@@ -145,7 +152,8 @@ def backtracking_problem(pattern: str, ignore_case: bool = False
             f"{MATCH_TIMEOUT_S * 1000:.0f} ms per message")
 
 
-# -- static analysis on Python's own parse tree ------------------------------------------
+# -- static analysis on Python's own parse tree ----------------------------------------
+
 
 @functools.lru_cache(maxsize=512)  # models and featurizers are rebuilt often
 def _needs_time_limit(pattern: str, flags: int) -> bool:
@@ -153,7 +161,8 @@ def _needs_time_limit(pattern: str, flags: int) -> bool:
 
 
 def _ways(items: Any) -> float:
-    """Upper bound on the ways a (sub)pattern can match at one position (inf: unbounded)."""
+    """Upper bound on the ways a (sub)pattern matches at one position (inf: unbounded).
+    """
     total = 1.0
     for op, arg in items:
         total *= _op_ways(op, arg)
@@ -270,7 +279,8 @@ def _probe_texts(items: Any) -> list[str]:
     return texts
 
 
-# -- ``re``'s character classes for the ``regex`` engine ---------------------------------
+# -- ``re``'s character classes for the ``regex`` engine -------------------------------
+
 
 def _class_body(test: Any) -> str:
     ranges: list[list[int]] = []
@@ -284,7 +294,7 @@ def _class_body(test: Any) -> str:
                    for a, b in ranges)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _re_class(letter: str) -> str:
     """Body of a character class equal to ``re``'s ``\\w``, ``\\s`` or ``\\d``."""
     tests = {"w": lambda c: c.isalnum() or c == "_", "s": str.isspace,
@@ -308,7 +318,8 @@ def _escape_replacement(letter: str, in_class: bool) -> str | None:
 
 
 def re_compatible(pattern: str) -> str:
-    """``pattern`` with ``\\w \\W \\s \\S \\d \\D \\b \\B`` spelled out as ``re`` means them.
+    """``pattern`` with ``\\w \\W \\s \\S \\d \\D \\b \\B`` spelled out as ``re`` means
+    them.
 
     Inside a character class ``\\W``, ``\\S``, ``\\D`` keep the ``regex`` meaning (they
     cannot be spelled out there in ``VERSION0``); they differ only on rare characters.

@@ -32,7 +32,7 @@ from workbench.core.yaml_io.atomic import (
     commit_files,
     write_target,
 )
-from workbench.core.yaml_io.nlu import IntentBlock, ResourceBlock, to_plain
+from workbench.core.yaml_io.nlu import IntentBlock, ResourceBlock, Slot, to_plain
 from workbench.core.yaml_io.nlu_writer import (
     NewFilesNeeded,
     Plan,
@@ -175,7 +175,7 @@ def _check_writable(project: Project, touched: list[DataFile]) -> None:
 def _patch_as_text(touched: list[DataFile], plans: list[Plan], removals: list[Any],
                    additions: list[Any]
                    ) -> dict[DataFile, tuple[str, tuple[Any, list[Plan]]]]:
-    """Fast-read files whose edits are line replacements: their new text (text_patch)."""
+    """Fast-read files whose edits are line replacements: new text (text_patch)."""
     structural = {id(block.file) for block in (*removals, *additions)}
     result: dict[DataFile, tuple[str, tuple[Any, list[Plan]]]] = {}
     for file in touched:

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.examples import EntitySpan, Example, SourceRef
@@ -114,7 +114,7 @@ def _check_example(index: int, example: Example) -> Iterable[Issue]:
             "(unclosed bracket, empty span or a typo in '(entity)')",
             example, index, "write entities as [text](entity); remove stray brackets")
     ordered = sorted(example.entities, key=lambda span: (span.start, span.end))
-    for left, right in zip(ordered, ordered[1:]):
+    for left, right in zip(ordered, ordered[1:], strict=False):
         same = (left.start, left.end) == (right.start, right.end)
         if right.start < left.end and not same:
             yield _issue(

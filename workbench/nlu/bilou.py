@@ -101,7 +101,7 @@ def _tag_to_use(
 ) -> tuple[str, float]:
     """Label with the best harmonic mean of (mean confidence, share of tokens)."""
     by_label: dict[str, list[float]] = defaultdict(list)
-    for label, confidence in zip(labels, confidences):
+    for label, confidence in zip(labels, confidences, strict=True):
         by_label[label].append(confidence)
     best, best_score = labels[0], -1.0
     for label, values in by_label.items():
@@ -175,7 +175,10 @@ def entity_types_spanning_gaps(examples: Sequence[Any], tokenize: Any) -> list[s
                 continue
             tokens = tokens if tokens is not None else tokenize(example.text)
             inside = [t for t in tokens if t.start >= span.start and t.end <= span.end]
-            if any(1 < b.start - a.end <= 3 for a, b in zip(inside, inside[1:])):
+            if any(
+                1 < b.start - a.end <= 3
+                for a, b in zip(inside, inside[1:], strict=False)
+            ):
                 found.add(span.entity)
     return sorted(found)
 

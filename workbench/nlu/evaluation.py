@@ -208,7 +208,7 @@ def evaluate_predictions(
     span_tp = span_pred = span_gold = 0
     per_type: dict[str, Counter[str]] = {}
     entity_errors: list[dict[str, Any]] = []
-    for example, prediction in zip(examples, predictions):
+    for example, prediction in zip(examples, predictions, strict=True):
         predicted_name = prediction.intent.name if prediction.intent else ""
         confidence = prediction.intent.confidence if prediction.intent else 0.0
         if example.intent:

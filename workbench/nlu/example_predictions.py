@@ -1,10 +1,11 @@
 """Per-example predictions that keep the identity of the example they came from.
 
-Every :class:`ExamplePrediction` holds the very :class:`~workbench.core.examples.Example`
-object that was evaluated (``prediction.example is example``) and its position
-(``index``) in the evaluated sequence: the project/snapshot order at evaluation time, or
-the snapshot index for a cross-validation. Two examples with the same text therefore get
-their own predictions, and an example edited since the evaluation is *stale*
+Every :class:`ExamplePrediction` holds the very
+:class:`~workbench.core.examples.Example` object that was evaluated
+(``prediction.example is example``) and its position (``index``) in the evaluated
+sequence: the project/snapshot order at evaluation time, or the snapshot index for a
+cross-validation. Two examples with the same text therefore get their own predictions,
+and an example edited since the evaluation is *stale*
 (:meth:`ExampleEvaluation.is_stale` / :meth:`ExampleEvaluation.prediction_for` compare
 by identity, never by text).
 
@@ -169,7 +170,8 @@ class ExamplePrediction:
 class ExampleEvaluation:
     """Per-example predictions plus the Rasa-style report over them."""
 
-    source: str  # "training data" | "test file data/test.yml" | "cross-validation, 5 folds"
+    # "training data" | "test file data/test.yml" | "cross-validation, 5 folds"
+    source: str
     predictions: tuple[ExamplePrediction, ...]
     report: EvaluationResult  # over the same predictions
     fold_reports: tuple[EvaluationResult, ...] = ()
@@ -236,7 +238,7 @@ def to_example_predictions(
     if indices is not None and len(indices) != len(examples):
         raise ValueError(f"{len(examples)} examples but {len(indices)} indices")
     out = []
-    for i, (example, prediction) in enumerate(zip(examples, predictions)):
+    for i, (example, prediction) in enumerate(zip(examples, predictions, strict=True)):
         margin, ranking = _margin(prediction)
         out.append(ExamplePrediction(
             index=int(indices[i]) if indices is not None else i,

@@ -47,7 +47,7 @@ def _tag_sequences(
     """Tag strings per kind, per message; misaligned spans reported once per entity."""
     sequences: dict[str, list[list[str]]] = {kind: [] for kind in TAG_KINDS}
     warnings: list[FeaturizationWarning] = []
-    for example, tokens in zip(prepared.examples, prepared.corpus.tokens):
+    for example, tokens in zip(prepared.examples, prepared.corpus.tokens, strict=True):
         for kind in TAG_KINDS:
             spans = _spans(example, kind)
             if bilou:

@@ -185,7 +185,7 @@ def _filter_by_alias(
         if alias not in aliases:
             warnings.append(f"DIETClassifier: featurizers lists '{alias}', but no "
                             "featurizer has that alias")
-    return [f for f, a in zip(featurizers, aliases) if a in set(wanted)]
+    return [f for f, a in zip(featurizers, aliases, strict=True) if a in set(wanted)]
 
 
 @dataclass
@@ -215,7 +215,7 @@ class FittedPipeline:
 
     def featurize_corpus(self, corpus: TrainingCorpus) -> Iterator[MessageFeatures]:
         """Features of each corpus message, in corpus order (lazily, for progress)."""
-        for tokens, text in zip(corpus.tokens, corpus.texts):
+        for tokens, text in zip(corpus.tokens, corpus.texts, strict=True):
             yield self.featurize_tokens(tokens, text)
 
     def featurize(self, text: str) -> MessageFeatures:

@@ -56,7 +56,9 @@ def rank_intents(
     kept = confidences[order].astype(np.float64)
     if renormalize and kept.sum() > 0:
         kept = kept / kept.sum()
-    return tuple(IntentScore(names[i], float(c)) for i, c in zip(order, kept))
+    return tuple(
+        IntentScore(names[i], float(c)) for i, c in zip(order, kept, strict=True)
+    )
 
 
 class NluModel:
@@ -105,7 +107,7 @@ class NluModel:
         for start in range(0, len(featurized), batch_size):
             chunk = featurized[start : start + batch_size]
             outputs = self._run([m for _, m, _ in chunk], since)
-            for (i, message, truncated), out in zip(chunk, outputs):
+            for (i, message, truncated), out in zip(chunk, outputs, strict=True):
                 results[i] = self._post_process(texts[i], message, out, truncated,
                                                 all_tags)
         return [r for r in results if r is not None]
@@ -187,7 +189,9 @@ class NluModel:
             text=text,
             intent=ranking[0] if ranking else None,
             ranking=ranking,
-            entities=tuple(_entity(e, s) for e, s in zip(entities, surfaces)),
+            entities=tuple(
+                _entity(e, s) for e, s in zip(entities, surfaces, strict=True)
+            ),
             tokens=tuple(token_tags),
             embedding=np.asarray(out["embedding"], dtype=np.float32),
             truncated=truncated,

@@ -2,8 +2,8 @@
 
 Rasa's names and shapes, so tools reading Rasa's results keep working:
 
-* ``intent_report.json`` -- sklearn classification report per intent (+ ``confused_with``),
-  ``accuracy``, ``macro avg``, ``weighted avg``;
+* ``intent_report.json`` -- sklearn classification report per intent
+  (+ ``confused_with``), ``accuracy``, ``macro avg``, ``weighted avg``;
 * ``intent_errors.json`` -- ``[{text, intent, intent_prediction: {name, confidence}}]``;
 * ``intent_confusion_matrix.png``, ``intent_histogram.png``;
 * ``DIETClassifier_report.json`` -- token-level entity report (``no_entity`` excluded);
@@ -52,7 +52,9 @@ def _json(data: Any) -> bytes:
     return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _intent_confidences(evaluation: ExampleEvaluation) -> tuple[list[float], list[float]]:
+def _intent_confidences(
+    evaluation: ExampleEvaluation,
+) -> tuple[list[float], list[float]]:
     hits, misses = [], []
     for p in evaluation.predictions:
         if p.example.intent:
@@ -69,7 +71,9 @@ def _entity_tokens(evaluation: ExampleEvaluation) -> list[tuple[str, str, float]
     return rows
 
 
-def _entity_matrix(rows: list[tuple[str, str, float]]) -> tuple[list[str], list[list[int]]]:
+def _entity_matrix(
+    rows: list[tuple[str, str, float]],
+) -> tuple[list[str], list[list[int]]]:
     labels = sorted({g for g, _, _ in rows} | {q for _, q, _ in rows})
     position = {label: i for i, label in enumerate(labels)}
     matrix = [[0] * len(labels) for _ in labels]
@@ -92,12 +96,15 @@ def report_files(evaluation: ExampleEvaluation, *, plots: bool = True
         "intent_errors.json": _json(result.intent_errors),
         f"{ENTITY_EXTRACTOR}_report.json": _json(result.entity_report),
         f"{ENTITY_EXTRACTOR}_errors.json": _json(result.entity_errors),
-        "entity_report.json": _json({"token_level": result.entity_report,
-                                     "exact_span": result.entity_span}),
+        "entity_report.json": _json(
+            {"token_level": result.entity_report, "exact_span": result.entity_span}
+        ),
         "entity_errors.json": _json(result.entity_errors),
         "confusion_matrix.json": _json(result.confusion_matrix),
         "summary.json": _json(summary),
-        "example_predictions.json": _json([p.to_json() for p in evaluation.predictions]),
+        "example_predictions.json": _json(
+            [p.to_json() for p in evaluation.predictions]
+        ),
     }
     if plots:
         from workbench.nlu.report_plots import (

@@ -211,7 +211,10 @@ EDITOR_KEYS: tuple[tuple[str, str], ...] = (
     ("Type popup: 1-9", "Pick one of the first nine types"),
     ("Type popup: Enter", "Pick the highlighted type, or create the typed one"),
     ("Escape", "Close a popup or clear the selection"),
-    ("Inbox: Enter / I / X / S", "Accept as predicted / choose the intent / reject / skip"),
+    (
+        "Inbox: Enter / I / X / S",
+        "Accept as predicted / choose the intent / reject / skip",
+    ),
 )
 
 

@@ -32,8 +32,7 @@ def run_window(
     Returns:
         The exit status of the event loop.
     """
-    from PySide6.QtWidgets import QApplication
-
+    from PySide6.QtWidgets import QApplication  # noqa: I001  (before pyqtgraph)
     import pyqtgraph  # noqa: F401  (after PySide6, so it picks the same binding)
 
     from workbench.qt.main_window import MainWindow

@@ -28,11 +28,11 @@ from workbench.core.project import (
     ProjectLoadError,
     SaveError,
 )
+from workbench.core.validation import validate
 from workbench.qt.actions import ACTION_SPECS, create_actions
 from workbench.qt.dialogs.prompter import DialogPrompter, Prompter
 from workbench.qt.dialogs.shortcuts_dialog import ShortcutsDialog
 from workbench.qt.edit_handlers import EditHandlers
-from workbench.qt.window_actions import WindowActions
 from workbench.qt.models.example_table_model import ExampleTableModel
 from workbench.qt.models.intent_list_model import IntentTableModel
 from workbench.qt.palette import EntityPalette
@@ -48,26 +48,26 @@ from workbench.qt.settings import SettingsStore
 from workbench.qt.views.evaluation_view import EvaluationView
 from workbench.qt.views.examples_view import ExamplesView
 from workbench.qt.views.inbox_view import InboxView
-from workbench.qt.views.map_view import MapView
-from workbench.qt.views.serve_panel import ServePanel
 from workbench.qt.views.intent_panel import IntentPanel
+from workbench.qt.views.map_view import MapView
 from workbench.qt.views.problems_panel import ProblemsPanel
-from workbench.qt.views.settings_panel import SettingsPanel
-from workbench.qt.views.tester_view import TesterView
-from workbench.qt.views.train_view import TrainView
 from workbench.qt.views.resource_editor_view import (
     LOOKUPS,
     REGEXES,
     SYNONYMS,
     ResourceEditorView,
 )
-from workbench.qt.workers.validation_worker import ValidationWorker, run_validation
+from workbench.qt.views.serve_panel import ServePanel
+from workbench.qt.views.settings_panel import SettingsPanel
+from workbench.qt.views.tester_view import TesterView
+from workbench.qt.views.train_view import TrainView
+from workbench.qt.window_actions import WindowActions
+from workbench.qt.workers.validation_worker import ValidationWorker
 
-from workbench.core.sample_project import SAMPLE_PROJECT  # noqa: E402,F401  (old home)
 APP_TITLE = "NLU Workbench"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowActions, QMainWindow):
     """The workbench window.
 
     Args:
@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         a = self.actions
-        WindowActions(self).connect(a)
+        self.connect_actions()
         # Delete must not steal Backspace/Delete from text boxes and the span editor.
         a["delete_examples"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.examples_view.table.addAction(a["delete_examples"])
@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
         """The Inbox tab: status messages, retraining, re-scoring with a new model."""
         inbox = self.inbox_view
         inbox.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        inbox.retrain_requested.connect(lambda: WindowActions(self).train())
+        inbox.retrain_requested.connect(self.train)
         self.train_view.model_trained.connect(lambda _path: inbox.model_changed())
         if hasattr(self.train_view, "active_model_changed"):
             self.train_view.active_model_changed.connect(
@@ -356,10 +356,6 @@ class MainWindow(QMainWindow):
         self.map_view.project_opened()
         self.preferences = self.settings_store.add_recent(path)
         self._fill_recent_menu()
-
-    def open_sample(self) -> bool:
-        """Open the user's copy of the sample project (copied there on first use)."""
-        return WindowActions(self).open_sample()
 
     def reload(self) -> bool:
         """Reload the project from disk, dropping edits (asks first if any)."""
@@ -532,7 +528,7 @@ class MainWindow(QMainWindow):
         project = self.session.project
         if project is None:
             return []
-        issues = run_validation(project)
+        issues = validate(project)
         self._show_issues(issues)
         return issues
 
@@ -563,7 +559,8 @@ class MainWindow(QMainWindow):
         return True
 
     def show_examples_in_table(self, indices: list[int]) -> bool:
-        """Select the examples at ``indices`` in the Examples tab (all intents shown)."""
+        """Select the examples at ``indices`` in the Examples tab (all intents shown).
+        """
         indices = sorted(indices)
         if not indices or not self.examples_view.select_example(indices[0]):
             return False

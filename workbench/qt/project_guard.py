@@ -12,22 +12,16 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QFileSystemWatcher,
-    QObject,
-    QRunnable,
-    QThreadPool,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from workbench.qt.recovery import (
+from workbench.core.recovery import (
     RecoveredContent,
     capture,
     discard_recovery,
     recovery_path,
     write_content,
 )
+from workbench.qt.workers.job_thread import JobThread
 
 if TYPE_CHECKING:
     from workbench.qt.session import ProjectSession
@@ -57,9 +51,7 @@ class ProjectGuard(QObject):
         self._edit_timer = QTimer(self)
         self._edit_timer.setSingleShot(True)
         self._edit_timer.timeout.connect(self.write_recovery_later)
-        self._pool = QThreadPool()  # one writer thread: writes happen in order
-        self._pool.setMaxThreadCount(1)
-        _POOLS.append(self._pool)
+        self._writer = JobThread(self, "recovery")  # one thread: writes in order
         self._periodic_timer = QTimer(self)
         self._periodic_timer.timeout.connect(self._on_periodic_timer_timeout)
         self._periodic_timer.start(max(1, autosave_seconds) * 1000)
@@ -95,15 +87,16 @@ class ProjectGuard(QObject):
         if path is None or self._session.project is None:
             return
         if not self._session.dirty:
-            self._pool.waitForDone()
+            self._writer.wait_idle()
             discard_recovery(path)
             return
-        self._pool.start(_WriteTask(capture(self._session.project), path))
+        content = capture(self._session.project)
+        self._writer.post("write", lambda _context: _write(content, path))
 
     def write_recovery_now(self) -> Path | None:
         """Write (or, with no unsaved edits, delete) the recovery file, and wait."""
         self.write_recovery_later()
-        self._pool.waitForDone()
+        self._writer.wait_idle()
         path = self.recovery_file()
         if path is None or not path.exists():
             return None
@@ -113,7 +106,7 @@ class ProjectGuard(QObject):
     def discard_recovery(self) -> None:
         """Delete the recovery file (after a save, or when the user discards edits)."""
         self._edit_timer.stop()
-        self._pool.waitForDone()  # a pending write must not recreate it
+        self._writer.wait_idle()  # a pending write must not recreate it
         path = self.recovery_file()
         if path is not None:
             discard_recovery(path)
@@ -162,22 +155,15 @@ class ProjectGuard(QObject):
         """Stop all timers and finish pending writes (before the window closes)."""
         for timer in (self._edit_timer, self._periodic_timer, self._settle_timer):
             timer.stop()
-        self._pool.waitForDone()
+        self._writer.wait_idle()
+        self._writer.close()
 
 
-class _WriteTask(QRunnable):
-    def __init__(self, content: RecoveredContent, path: Path) -> None:
-        super().__init__()
-        self._content, self._path = content, path
-
-    def run(self) -> None:
-        try:
-            write_content(self._content, self._path)
-        except OSError:
-            pass  # read-only folder: recovery is best effort
-
-
-_POOLS: list[QThreadPool] = []  # outlive their window until the process exits
+def _write(content: RecoveredContent, path: Path) -> None:
+    try:
+        write_content(content, path)
+    except OSError:
+        pass  # read-only folder: recovery is best effort
 
 
 def _digest(path: Path) -> str | None:

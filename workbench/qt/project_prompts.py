@@ -9,17 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from workbench.core.load_checks import NO_PROJECT_DATA
-from workbench.qt.recovery import apply_recovery, differs, read_recovery
+from workbench.core.recovery import apply_recovery, differs, read_recovery
 
 if TYPE_CHECKING:
     from workbench.core.project import Project
-    from workbench.qt.main_window import MainWindow
+    from workbench.qt.dialogs.prompter import Prompter
+    from workbench.qt.models.intent_list_model import IntentTableModel
+    from workbench.qt.project_guard import ProjectGuard
+    from workbench.qt.session import ProjectSession
+    from workbench.qt.views.examples_view import ExamplesView
+    from workbench.qt.views.resource_editor_view import ResourceEditorView
+    from workbench.qt.views.settings_panel import SettingsPanel
 
 OPEN_ANYWAY, CANCEL = "Open anyway", "Cancel"
 CREATE, DONT_SAVE = "Create", "Don't save"
+
+
+class PromptsWindow(Protocol):
+    """What ``ProjectPrompts`` uses of the window (``MainWindow``; no import of it)."""
+
+    guard: ProjectGuard
+    session: ProjectSession
+    prompter: Prompter
+    intent_model: IntentTableModel
+    resource_views: list[ResourceEditorView]
+    settings_panel: SettingsPanel
+    examples_view: ExamplesView
+
+    def open_project(self, path: str | Path, *, check_recovery: bool = ...,
+                     discard_edits: bool = ...) -> bool: ...
 
 
 def shown_path(project: Project, path: Path) -> str:
@@ -57,7 +78,7 @@ def new_intents(project: Project) -> list[str]:
 class ProjectPrompts:
     """Questions about the project's files (restore, reload, open, create), notices."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PromptsWindow) -> None:
         self.window = window
 
     def offer_recovery(self) -> None:

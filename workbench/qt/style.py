@@ -2,7 +2,8 @@
 
 From a source checkout (also an editable install) the file is the repository's
 ``resources/styles/workbench.qss``; a wheel installs the same file under
-``<prefix>/share/workbench/styles`` (``[tool.setuptools.data-files]`` in pyproject.toml).
+``<prefix>/share/workbench/styles`` (``[tool.setuptools.data-files]`` in
+pyproject.toml).
 """
 
 from __future__ import annotations

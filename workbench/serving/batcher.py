@@ -84,7 +84,7 @@ class ParseBatcher:
                         job.future.set_exception(error)
                 continue
             self.batches += 1
-            for job, prediction in zip(batch, predictions):
+            for job, prediction in zip(batch, predictions, strict=False):
                 if not job.future.done():
                     job.future.set_result(prediction)
 

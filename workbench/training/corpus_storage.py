@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from workbench.core.examples import EntitySpan, Example, SourceRef
-from workbench.nlu.features import FeaturizationWarning
 from workbench.nlu.corpus import PreparedCorpus
+from workbench.nlu.features import FeaturizationWarning
 from workbench.nlu.featurizers.base import LookupElements, NamedPattern, TrainingCorpus
 from workbench.nlu.tokenizers import Token
 from workbench.training.storage import read_json_and_arrays, write_json_and_arrays
@@ -60,9 +60,13 @@ def load_corpus(folder: Path) -> PreparedCorpus:
     bounds = np.concatenate([[0], np.cumsum(arrays["token_counts"])]).astype(np.int64)
     starts, ends = arrays["token_starts"], arrays["token_ends"]
     tokens = tuple(
-        tuple(Token(text, int(s), int(e))
-              for text, s, e in zip(texts, starts[lo:hi], ends[lo:hi]))
-        for texts, lo, hi in zip(meta["token_texts"], bounds[:-1], bounds[1:])
+        tuple(
+            Token(text, int(s), int(e))
+            for text, s, e in zip(texts, starts[lo:hi], ends[lo:hi], strict=True)
+        )
+        for texts, lo, hi in zip(
+            meta["token_texts"], bounds[:-1], bounds[1:], strict=True
+        )
     )
     corpus = TrainingCorpus(
         texts=tuple(e.text for e in examples),

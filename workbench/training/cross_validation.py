@@ -2,9 +2,9 @@
 
 Like ``rasa test nlu --cross-validation``: folds are stratified by the full intent name
 (``StratifiedKFold(shuffle=True)``, here seeded), intents with fewer examples than
-folds are left out (named in ``ExampleEvaluation.notes``), each fold trains the project's
-pipeline on its train split and predicts its test split, and the pooled test-fold
-predictions go through the normal evaluation.
+folds are left out (named in ``ExampleEvaluation.notes``), each fold trains the
+project's pipeline on its train split and predicts its test split, and the pooled
+test-fold predictions go through the normal evaluation.
 
 Identity: identical examples (same text, intent and annotations) are one unit: they
 land in the same fold (no copy in train while another is tested) and each gets its own
@@ -100,11 +100,13 @@ def _units(snapshot: Any, folds: int) -> tuple[list[_Unit], list[str], list[str]
     if rare:
         shown = ", ".join(f"{name} ({counts[name]})" for name in rare[:10])
         more = f" and {len(rare) - 10} more" if len(rare) > 10 else ""
-        notes.append(f"left out (fewer distinct examples than the {folds} folds, as Rasa "
-                     f"does): {shown}{more}")
+        notes.append(
+            f"left out (fewer distinct examples than the {folds} folds, as Rasa "
+            f"does): {shown}{more}"
+        )
     units, intents = [], []
     for example, index, merged in zip(prepared.examples, prepared.example_indices,
-                                      prepared.merged_indices):
+                                      prepared.merged_indices, strict=True):
         if counts[example.intent] >= folds:
             units.append(_Unit(index, tuple(merged)))
             intents.append(example.intent)
@@ -156,7 +158,9 @@ def cross_validate(
     if isinstance(folds, bool) or not isinstance(folds, int) or not (
             MIN_FOLDS <= folds <= MAX_FOLDS):
         raise CrossValidationError(
-            f"folds must be a whole number from {MIN_FOLDS} to {MAX_FOLDS}, got {folds!r}")
+            f"folds must be a whole number from {MIN_FOLDS} to {MAX_FOLDS}, "
+            f"got {folds!r}"
+        )
     should_stop = stop or (lambda: False)
     examples = tuple(getattr(snapshot, "examples", ()))
     units, intents, notes = _units(snapshot, folds)
@@ -189,7 +193,7 @@ def cross_validate(
         fold_reports.append(evaluate_predictions(test_examples, raw, tokenizer))
         pooled.extend(to_example_predictions(test_examples, raw, indices=test_indices,
                                              fold=number))
-        pooled_raw.update(zip(test_indices, raw))
+        pooled_raw.update(zip(test_indices, raw, strict=True))
         report(CrossValidationProgress(
             number, folds, "fold done",
             f"fold {number}/{folds}: intent accuracy "
@@ -212,7 +216,8 @@ def _train_fold(snapshot: Any, train: tuple[Any, ...], number: int, folds: int, 
                 seed: int, epochs: int | None, cache: TrainingCache | None,
                 device: str, config: Any, should_stop: Callable[[], bool],
                 report: Callable[[CrossValidationProgress], None]) -> Any:
-    """Train the pipeline on ``train`` (same session and graph as ``workbench train``)."""
+    """Train the pipeline on ``train`` (same session and graph as ``workbench train``).
+    """
     from workbench.nlu.predictor_loader import load_model
     from workbench.training.events import EpochCompleted
 

@@ -125,9 +125,9 @@ def build_diet_node(diet_config: Any, *, seed: int, device: str,
     """
 
     def compute(inputs: Mapping[str, Any]) -> Generator[Any, None, DietResult]:
-        from workbench.nlu.diet.trainer import TrainedDiet, train_diet
         from workbench.nlu.diet.progress import BatchProgress as DietBatch
         from workbench.nlu.diet.progress import EpochStats
+        from workbench.nlu.diet.trainer import TrainedDiet, train_diet
 
         data = inputs["features"]
         indices = sample_indices(len(data.messages), seed)

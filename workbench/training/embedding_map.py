@@ -77,8 +77,13 @@ class EmbeddingMap:
         Retrieval intents (``faq/ask_hours``) count as their base intent (``faq``),
         the one DIET trains on.
         """
-        return np.array([p is not None and p != t.split(RESPONSE_KEY_SEPARATOR, 1)[0]
-                         for p, t in zip(self.predicted, self.labels)], dtype=bool)
+        return np.array(
+            [
+                p is not None and p != t.split(RESPONSE_KEY_SEPARATOR, 1)[0]
+                for p, t in zip(self.predicted, self.labels, strict=True)
+            ],
+            dtype=bool,
+        )
 
 
 def embed_examples(model: Any, texts: Sequence[str]) -> ModelEmbeddings:

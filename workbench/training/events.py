@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -230,20 +230,20 @@ class TrainingFailed:
     run_id: str = ""
 
 
-TrainingEvent = Union[
-    TrainingStarted,
-    TrainingNote,
-    NodeStarted,
-    NodeCompleted,
-    FeaturizationProgress,
-    BatchProgress,
-    EpochCompleted,
-    EvaluationCompleted,
-    EmbeddingsProjected,
-    TrainingFinished,
-    TrainingCancelled,
-    TrainingFailed,
-]
+TrainingEvent = (
+    TrainingStarted
+    | TrainingNote
+    | NodeStarted
+    | NodeCompleted
+    | FeaturizationProgress
+    | BatchProgress
+    | EpochCompleted
+    | EvaluationCompleted
+    | EmbeddingsProjected
+    | TrainingFinished
+    | TrainingCancelled
+    | TrainingFailed
+)
 
 # Events after which the generator ends.
 TERMINAL_EVENTS = (TrainingFinished, TrainingCancelled, TrainingFailed)

@@ -178,7 +178,7 @@ def source_digest(module_names: Iterable[str], root: Path = PACKAGE_ROOT) -> str
     return digest.hexdigest()[:32]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def code_version(*module_names: str) -> str:
     """Return a hash of the source of the named modules and all they import from
     ``workbench`` (cached per process: the code of a running process does not change).

@@ -28,6 +28,7 @@ from workbench.training.cache import TrainingCache
 from workbench.training.events import NodeCompleted, NodeStarted
 from workbench.training.fingerprint import code_version, fingerprint_of
 
+
 class TrainingStopped(Exception):
     """Training stopped early because a stop was requested."""
 

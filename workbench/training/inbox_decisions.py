@@ -1,8 +1,9 @@
 """Review decisions as undoable commands, and the label a prediction proposes.
 
 :class:`DecideMessage` is a core-style command (``redo(project)`` / ``undo(project)`` /
-``text``): accepting adds the example through :class:`workbench.core.commands.AddExample`
-(after its intent's last example, so it is saved into the file holding that intent) and
+``text``): accepting adds the example through
+:class:`workbench.core.commands.AddExample` (after its intent's last example, so it is
+saved into the file holding that intent) and
 records the decision in the inbox; undo removes the example and puts the message back.
 The window pushes it on its one undo history, so Ctrl+Z undoes a review step like any
 edit.
@@ -23,7 +24,9 @@ from workbench.training.inbox_store import (
 )
 
 
-def spans_from_parse(text: str, parse: Mapping[str, Any] | None) -> tuple[EntitySpan, ...]:
+def spans_from_parse(
+    text: str, parse: Mapping[str, Any] | None
+) -> tuple[EntitySpan, ...]:
     """The predicted entities as spans (the annotated value is the text itself).
 
     Overlapping predictions keep the first; spans outside the text are dropped.
@@ -65,9 +68,11 @@ class DecideMessage:
         self.example = example
         self._add = AddExample(example) if example is not None else None
         short = (example.text if example else "")[:40]
-        self.text = {"accepted": f"Accept “{short}” as {example.intent if example else ''}",
-                     "rejected": "Reject inbox message",
-                     "skipped": "Skip inbox message"}.get(status, "Review message")
+        self.text = {
+            "accepted": f"Accept “{short}” as {example.intent if example else ''}",
+            "rejected": "Reject inbox message",
+            "skipped": "Skip inbox message",
+        }.get(status, "Review message")
 
     def redo(self, project: Any) -> None:
         """Add the example first: if the data layer refuses it, nothing is recorded."""

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS messages (
     prediction TEXT, predicted_intent TEXT, confidence REAL, margin REAL,
     model TEXT, scored_at TEXT, final TEXT, decided_at TEXT, who TEXT);
 CREATE INDEX IF NOT EXISTS messages_margin ON messages (status, margin);
-CREATE INDEX IF NOT EXISTS messages_intent ON messages (status, predicted_intent, margin);
+CREATE INDEX IF NOT EXISTS messages_intent
+    ON messages (status, predicted_intent, margin);
 CREATE INDEX IF NOT EXISTS messages_status ON messages (status);
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY, message INTEGER NOT NULL, status TEXT NOT NULL,
@@ -83,7 +84,8 @@ def _now() -> str:
 
 
 class InboxError(Exception):
-    """The inbox cannot be used at all (e.g. permission denied); the message says why."""
+    """The inbox cannot be used at all (e.g. permission denied); the message says why.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,8 @@ class InboxMessage:
     batch: int
     line: int | None
     status: str
-    prediction: dict[str, Any] | None  # {"parse": Rasa parse dict, "model", "fingerprint"}
+    # {"parse": Rasa parse dict, "model", "fingerprint"}
+    prediction: dict[str, Any] | None
     predicted_intent: str | None
     confidence: float | None
     margin: float | None
@@ -201,9 +204,12 @@ class InboxStore:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
                        (str(SCHEMA_VERSION),))
             columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
-            missing = {"text", "norm", "status", "prediction", "margin", "final"} - columns
+            wanted = {"text", "norm", "status", "prediction", "margin", "final"}
+            missing = wanted - columns
             if missing:
-                raise StoreDamaged(f"the messages table lacks {', '.join(sorted(missing))}")
+                raise StoreDamaged(
+                    f"the messages table lacks {', '.join(sorted(missing))}"
+                )
             return db
         except sqlite3.DatabaseError as error:
             if db is not None:
@@ -259,8 +265,11 @@ class InboxStore:
             db.execute("BEGIN IMMEDIATE")
             try:
                 before = db.total_changes
-                db.executemany("INSERT OR IGNORE INTO messages (text, norm, batch, line)"
-                               " VALUES (?, ?, ?, ?)", chunk)
+                db.executemany(
+                    "INSERT OR IGNORE INTO messages (text, norm, batch, line)"
+                    " VALUES (?, ?, ?, ?)",
+                    chunk,
+                )
                 added = db.total_changes - before
                 db.execute("UPDATE batches SET added = added + ?, duplicates = ?, "
                            "known = ?, refused = ? WHERE id = ?",
@@ -318,7 +327,8 @@ class InboxStore:
             "(prediction IS NULL OR model IS NOT ?)", (model,)).fetchone()[0])
 
     def set_predictions(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
-        """Store ``(id, prediction record)`` pairs (see :mod:`workbench.nlu.prelabel`)."""
+        """Store ``(id, prediction record)`` pairs (see :mod:`workbench.nlu.prelabel`).
+        """
         now = _now()
         values = []
         for message_id, record in rows:
@@ -409,7 +419,7 @@ class InboxStore:
         cursor = self.db.execute("SELECT id, source, imported_at, who, added, "
                                  "duplicates, known, refused FROM batches ORDER BY id")
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def known_texts(self) -> set[str]:
         """Normalised texts of every message (to skip re-imports quickly)."""
@@ -421,7 +431,9 @@ class InboxStore:
         """Record a decision (``pending`` undoes one) with time and user."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
-        final_text = json.dumps(final, ensure_ascii=False) if final is not None else None
+        final_text = (
+            json.dumps(final, ensure_ascii=False) if final is not None else None
+        )
         now, who = _now(), who_am_i()
         db = self.db
         db.execute("BEGIN IMMEDIATE")
@@ -446,7 +458,8 @@ class InboxStore:
 
 
 def margin_of(ranking: list[Mapping[str, Any]]) -> float | None:
-    """Confidence of the best intent minus the second best (1 intent: its confidence)."""
+    """Confidence of the best intent minus the second best (1 intent: its confidence).
+    """
     values = sorted((float(r.get("confidence") or 0.0) for r in ranking), reverse=True)
     if not values:
         return None

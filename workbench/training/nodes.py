@@ -135,7 +135,7 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
         names = names[: len(finetune_pipeline.featurizers)]
         names += [f"featurizer_{i}" for i in range(len(names),
                                                    len(finetune_pipeline.featurizers))]
-        for name, fitted in zip(names, finetune_pipeline.featurizers):
+        for name, fitted in zip(names, finetune_pipeline.featurizers, strict=True):
             nodes.append(Node(
                 name, _generator(lambda inputs, fitted=fitted: fitted),
                 save_featurizer, load_featurizer,
@@ -143,7 +143,9 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
                 code_modules=(type(fitted).__module__,), cacheable=False,
             ))
     else:
-        for name, (component, settings) in zip(names, pipeline_config.featurizers):
+        for name, (component, settings) in zip(
+            names, pipeline_config.featurizers, strict=True
+        ):
             nodes.append(_fit_node(name, component, settings))
     featurizer_names = tuple(names)
 

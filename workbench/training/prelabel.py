@@ -69,7 +69,7 @@ def prelabel_inbox(store: InboxStore, model: Any, model_path: str, *,
                                          batch_size=batch_size)
         store.set_predictions(
             (message_id, prediction_record(p, model_path, fingerprint))
-            for (message_id, _), p in zip(rows, predictions))
+            for (message_id, _), p in zip(rows, predictions, strict=True))
         done += len(rows)
         total = max(total, done)
         if on_progress is not None:

@@ -128,7 +128,7 @@ def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     x, y = pts[:, 0], pts[:, 1]
     x1, y1 = poly[:, 0], poly[:, 1]
     x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
-    for ax, ay, bx, by in zip(x1, y1, x2, y2):
+    for ax, ay, bx, by in zip(x1, y1, x2, y2, strict=True):
         crosses = (ay > y) != (by > y)
         if not crosses.any():
             continue

@@ -238,7 +238,11 @@ def _resolve_entity_splitting(diet_config: Any, examples: Any, tokenizer: Any
     note = None
     if joined:
         names = ", ".join(joined)
-        which = f"entity type {names} is" if len(joined) == 1 else f"entity types {names} are"
+        which = (
+            f"entity type {names} is"
+            if len(joined) == 1
+            else f"entity types {names} are"
+        )
         note = (f"{which} not split at commas: annotations contain values like "
                 "'a, b' (set split_entities_by_comma in config.yml to choose)")
     return dataclasses.replace(diet_config, split_entities_by_comma=setting), note

@@ -68,7 +68,7 @@ def unpack_sparse(prefix: str, arrays: Mapping[str, np.ndarray]) -> list[SparseR
     return [
         SparseRows((int(shape[0]), int(shape[1])), rows[start:end], cols[start:end],
                    vals[start:end])
-        for shape, start, end in zip(shapes, bounds[:-1], bounds[1:])
+        for shape, start, end in zip(shapes, bounds[:-1], bounds[1:], strict=True)
     ]
 
 
@@ -124,12 +124,14 @@ def load_featurized(folder: Path) -> FeaturizedData:
     messages = []
     for index, texts in enumerate(meta["token_texts"]):
         lo, hi = bounds[index], bounds[index + 1]
-        tokens = tuple(Token(text, int(s), int(e))
-                       for text, s, e in zip(texts, starts[lo:hi], ends[lo:hi]))
+        tokens = tuple(
+            Token(text, int(s), int(e))
+            for text, s, e in zip(texts, starts[lo:hi], ends[lo:hi], strict=True)
+        )
         messages.append(MessageFeatures(tokens, sequences[index], sentences[index]))
     tag_ids = {
         kind: tuple(arrays[f"tags_{kind}"][lo:hi].astype(np.int64)
-                    for lo, hi in zip(bounds[:-1], bounds[1:]))
+                    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True))
         for kind in meta["tag_names"]
     }
     return FeaturizedData(

@@ -13,8 +13,12 @@ from workbench.nlu.tokenizers import Token
 
 # intent -> templates; "{city}" is an entity slot (tag type "city", role "to"/"from").
 TEMPLATES = {
-    "book": ["book a flight to {city}", "fly me to {city}", "i want to go to {city} now",
-             "ticket from {city_from} to {city}"],
+    "book": [
+        "book a flight to {city}",
+        "fly me to {city}",
+        "i want to go to {city} now",
+        "ticket from {city_from} to {city}",
+    ],
     "bye": ["bye", "goodbye", "see you later", "bye bye"],
     "greet": ["hi", "hello there", "hey", "good morning"],
     "weather": ["weather in {city}", "is it raining in {city}", "forecast for {city}"],
@@ -55,7 +59,9 @@ def make_data(intents: tuple[str, ...] = ("book", "bye", "greet", "weather"),
         for w in words:
             tokens.append(Token(w, start, start + len(w)))
             start += len(w) + 1
-        word_ids = [vocab.index(w) if w in vocab else vocab.index("unknown") for w in words]
+        word_ids = [
+            vocab.index(w) if w in vocab else vocab.index("unknown") for w in words
+        ]
         n = len(words)
         rows = np.repeat(np.arange(n), 2)
         cols = np.array([[c, dim - 1] for c in word_ids]).reshape(-1)
@@ -63,8 +69,9 @@ def make_data(intents: tuple[str, ...] = ("book", "bye", "greet", "weather"),
                          np.ones(2 * n, dtype=np.float32))
         bag = np.bincount(word_ids, minlength=dim).astype(np.float32)
         nz = np.flatnonzero(bag)
-        sent = SparseRows((1, dim), np.zeros(len(nz), dtype=np.int64), nz.astype(np.int64),
-                          bag[nz])
+        sent = SparseRows(
+            (1, dim), np.zeros(len(nz), dtype=np.int64), nz.astype(np.int64), bag[nz]
+        )
         messages.append(MessageFeatures(tuple(tokens), seq, sent))
         ids.append(names.index(intent))
         ent = np.zeros(n, dtype=np.int64)
@@ -86,18 +93,31 @@ def make_data(intents: tuple[str, ...] = ("book", "bye", "greet", "weather"),
                                       np.ones(1, dtype=np.float32))
                            for i in range(len(names)))
     return FeaturizedData(
-        messages=tuple(messages), sequence_dim=dim, sentence_dim=dim, intent_names=names,
-        intent_ids=np.array(ids, dtype=np.int64), label_features=label_features,
-        label_dim=len(names), tag_names=tag_names, tag_ids=tag_ids,
-        texts=tuple(" ".join(w) for _, w in texts))
+        messages=tuple(messages),
+        sequence_dim=dim,
+        sentence_dim=dim,
+        intent_names=names,
+        intent_ids=np.array(ids, dtype=np.int64),
+        label_features=label_features,
+        label_dim=len(names),
+        tag_names=tag_names,
+        tag_ids=tag_ids,
+        texts=tuple(" ".join(w) for _, w in texts),
+    )
 
 
 def tiny_config(**overrides: object) -> DietConfig:
     """A DIET small enough for unit tests (a few ms per step)."""
-    values = dict(transformer_size=16, number_of_attention_heads=2,
-                  number_of_transformer_layers=1, embedding_dimension=8,
-                  dense_dimension={"text": 16, "label": 8},
-                  concat_dimension={"text": 16, "label": 8}, number_of_negative_examples=3,
-                  epochs=2, batch_size=(8, 16))
+    values = dict(
+        transformer_size=16,
+        number_of_attention_heads=2,
+        number_of_transformer_layers=1,
+        embedding_dimension=8,
+        dense_dimension={"text": 16, "label": 8},
+        concat_dimension={"text": 16, "label": 8},
+        number_of_negative_examples=3,
+        epochs=2,
+        batch_size=(8, 16),
+    )
     values.update(overrides)
     return DietConfig(**values)

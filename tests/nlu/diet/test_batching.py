@@ -49,7 +49,9 @@ def test_collate_reconstructs_padded_dense_features(synthetic_data) -> None:
         expected_sent = np.zeros(data.sentence_dim, dtype=np.float32)
         expected_sent[message.sentence.cols] = message.sentence.vals
         assert np.array_equal(sent[b], expected_sent)
-        assert batch.tags["entity"][b, :n].tolist() == data.tag_ids["entity"][i].tolist()
+        assert (
+            batch.tags["entity"][b, :n].tolist() == data.tag_ids["entity"][i].tolist()
+        )
         assert batch.tags["entity"][b, n:].eq(0).all()
     assert batch.labels.tolist() == data.intent_ids[idx].tolist()
     assert batch.lengths.tolist() == [len(data.messages[i].tokens) for i in idx]
@@ -65,7 +67,8 @@ def test_balanced_order_covers_every_example_and_interleaves_labels() -> None:
     rng = np.random.default_rng(0)
     labels = np.array([0] * 40 + [1] * 5 + [2] * 3)
     order = balanced_order(labels, 16, rng)
-    assert set(order.tolist()) == set(range(len(labels)))  # the largest label cycles once
+    # the largest label cycles once
+    assert set(order.tolist()) == set(range(len(labels)))
     assert len(order) >= len(labels)  # rare labels are over-sampled
     counts = np.bincount(labels[order])
     assert counts[0] == 40  # the largest label is never repeated

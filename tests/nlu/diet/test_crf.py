@@ -61,7 +61,10 @@ def test_crf_confidence_of_last_token_is_max_softmax_of_viterbi_scores() -> None
     v_last = torch.tensor([1.0 + 2.0, 1.0 + 0.0])  # best previous is tag 1 (score 1)
     assert abs(conf[0, 1].item() - torch.softmax(v_last, 0).max().item()) < 1e-6
     # token 0: softmax over previous tags of v_0(i) + A[i, y1] at y0 = 1
-    assert abs(conf[0, 0].item() - torch.softmax(torch.tensor([0.0, 1.0]), 0)[1].item()) < 1e-6
+    assert (
+        abs(conf[0, 0].item() - torch.softmax(torch.tensor([0.0, 1.0]), 0)[1].item())
+        < 1e-6
+    )
 
 
 def test_crf_gradients_flow_to_transitions() -> None:

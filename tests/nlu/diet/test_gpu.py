@@ -38,7 +38,9 @@ def test_training_on_the_gpu_gives_a_cpu_model_that_predicts(device: str,
     assert {p.device.type for p in trained.model.parameters()} == {"cpu"}
     prediction = trained.model.predict(collate_messages(data.messages[:4]))
     assert prediction.intent_confidences.shape[0] == 4
-    assert torch.allclose(prediction.intent_confidences.sum(1), torch.ones(4), atol=1e-4)
+    assert torch.allclose(
+        prediction.intent_confidences.sum(1), torch.ones(4), atol=1e-4
+    )
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

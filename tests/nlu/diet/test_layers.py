@@ -89,7 +89,9 @@ def test_unidirectional_encoder_ignores_future_positions() -> None:
     assert not torch.allclose(a[3], b[3])
 
 
-def test_relative_attention_slow_path_matches_fast_path_without_relative_terms() -> None:
+def test_relative_attention_slow_path_matches_fast_path_without_relative_terms() -> (
+    None
+):
     attention = MultiHeadAttention(16, 2, 0.5, 0.3, False, False, False, 2).eval()
     x = torch.randn(7, 16)
     packing = Packing(torch.tensor([[True] * 4, [True, True, True, False]]))
@@ -101,7 +103,9 @@ def test_relative_attention_slow_path_matches_fast_path_without_relative_terms()
     assert torch.allclose(fast, slow, atol=1e-5)
 
 
-def test_sentence_vector_is_placed_at_position_t_of_each_example(synthetic_data) -> None:
+def test_sentence_vector_is_placed_at_position_t_of_each_example(
+    synthetic_data,
+) -> None:
     torch.manual_seed(0)
     data = synthetic_data
     layer = SparseSequenceInput(data.sequence_dim, data.sentence_dim, 6, 6, 0.0,
@@ -129,12 +133,19 @@ def test_model_predict_is_independent_of_batch_padding(synthetic_data) -> None:
     arrays = FeatureArrays.from_messages(data.messages, has_sentence=True)
     short = int(np.argmin(arrays.n_tokens))
     alone = model.predict(collate(arrays, np.array([short])))
-    mixed = model.predict(collate(arrays, np.array([short, int(np.argmax(arrays.n_tokens))])))
-    assert torch.allclose(alone.intent_confidences[0], mixed.intent_confidences[0], atol=1e-5)
+    mixed = model.predict(
+        collate(arrays, np.array([short, int(np.argmax(arrays.n_tokens))]))
+    )
+    assert torch.allclose(
+        alone.intent_confidences[0], mixed.intent_confidences[0], atol=1e-5
+    )
     assert torch.allclose(alone.sentence_embeddings[0], mixed.sentence_embeddings[0],
                           atol=1e-5)
     n = int(arrays.n_tokens[short])
-    assert alone.tags["entity"][0][0, :n].tolist() == mixed.tags["entity"][0][0, :n].tolist()
+    assert (
+        alone.tags["entity"][0][0, :n].tolist()
+        == mixed.tags["entity"][0][0, :n].tolist()
+    )
 
 
 def _single_grid(packing: Packing) -> Packing:

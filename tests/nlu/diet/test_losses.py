@@ -55,7 +55,9 @@ def test_cross_entropy_unconstrained_uses_all_five_terms() -> None:
     s = _terms()
     z = [2.0, 1.0, -1e9, 0.0, 1.0, -1.0, 0.0, 0.5, 0.0]
     expected = math.log(sum(math.exp(v) for v in z)) - 2.0
-    assert cross_entropy_loss(s, constrain=False).item() == pytest.approx(expected, rel=1e-5)
+    assert cross_entropy_loss(s, constrain=False).item() == pytest.approx(
+        expected, rel=1e-5
+    )
 
 
 def test_cross_entropy_constrained_softmax_and_sigmoid_terms() -> None:

@@ -36,11 +36,18 @@ def test_regularized_kernels_are_the_ones_rasa_lists() -> None:
     model = build_model(config, spec_from_data(data, config))
     names = {name.rsplit(".", 1)[0] for name, p in model.named_parameters()
              if any(p is k for k, _ in regularized_kernels(model))}
-    assert "encoder.inputs.sequence.bag" in names and "encoder.inputs.sentence.bag" in names
+    assert (
+        "encoder.inputs.sequence.bag" in names
+        and "encoder.inputs.sentence.bag" in names
+    )
     assert "encoder.transformer.project" in names  # input projection only
     assert not any(".blocks." in n for n in names)  # Q/K/V/O and FFN are not
     assert "encoder.ffn.layers.0" in names
-    assert {"intent.embed_text", "intent.labels.embed", "intent.labels.project.bag"} <= names
+    assert {
+        "intent.embed_text",
+        "intent.labels.embed",
+        "intent.labels.project.bag",
+    } <= names
     for kind in ("entity", "role"):
         assert {f"tag_heads.{kind}.logits", f"tag_heads.{kind}.crf"} <= names
     assert "tag_heads.role.condition" in names

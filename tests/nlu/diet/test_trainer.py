@@ -9,7 +9,12 @@ from diet_synthetic import make_data, tiny_config
 
 from workbench.nlu.diet.batching import collate_messages
 from workbench.nlu.diet.model import DietModel
-from workbench.nlu.diet.trainer import BatchProgress, EpochStats, TrainedDiet, train_diet
+from workbench.nlu.diet.trainer import (
+    BatchProgress,
+    EpochStats,
+    TrainedDiet,
+    train_diet,
+)
 
 
 def _run(data, config, **kwargs) -> tuple[list[EpochStats], TrainedDiet | None]:
@@ -50,7 +55,9 @@ def test_train_diet_learns_the_synthetic_task() -> None:
     _, trained = _run(data, tiny_config(epochs=20, transformer_size=32,
                                         batch_size=(16, 16), learning_rate=0.01))
     prediction = trained.model.predict(collate_messages(data.messages))
-    accuracy = (prediction.intent_confidences.argmax(1).numpy() == data.intent_ids).mean()
+    accuracy = (
+        prediction.intent_confidences.argmax(1).numpy() == data.intent_ids
+    ).mean()
     assert accuracy > 0.9
     ids = prediction.tags["entity"][0]
     gold = [t for tags in data.tag_ids["entity"] for t in tags]
@@ -76,8 +83,15 @@ def test_train_diet_stops_between_batches_without_a_model(synthetic_data) -> Non
         calls.append(1)
         return len(calls) > 2
 
-    events = list(train_diet(synthetic_data, tiny_config(epochs=50), seed=1, device="cpu",
-                             should_stop=should_stop))
+    events = list(
+        train_diet(
+            synthetic_data,
+            tiny_config(epochs=50),
+            seed=1,
+            device="cpu",
+            should_stop=should_stop,
+        )
+    )
     epochs = [e for e in events if isinstance(e, EpochStats)]
     kept = [e for e in events if isinstance(e, TrainedDiet)]
     assert len(epochs) <= 1
@@ -103,7 +117,9 @@ def test_train_diet_stopped_after_epochs_keeps_a_usable_model(synthetic_data) ->
     assert next(trained.model.parameters()).device.type == "cpu"
 
 
-def test_train_diet_rejects_unavailable_devices_and_single_intent(synthetic_data) -> None:
+def test_train_diet_rejects_unavailable_devices_and_single_intent(
+    synthetic_data,
+) -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             next(train_diet(synthetic_data, tiny_config(), seed=1, device="cuda"))
@@ -166,7 +182,9 @@ def test_finetune_with_added_intent_and_entity_type_keeps_old_weights() -> None:
 
     config = tiny_config(epochs=1)
     spec = spec_from_data(new_data, config)
-    model = expand_model(old.model, config, spec, label_matrix_from_data(new_data)).eval()
+    model = expand_model(
+        old.model, config, spec, label_matrix_from_data(new_data)
+    ).eval()
     new_emb = _label_embeddings(model)
     for name, vector in old_emb.items():
         assert torch.allclose(new_emb[name], vector, atol=1e-6), name

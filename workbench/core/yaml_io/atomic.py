@@ -1,4 +1,4 @@
-"""Write several files so that a crash or an error leaves each one old or new, never torn.
+"""Write several files so that a crash or an error leaves each old or new, never torn.
 
 :func:`commit_files` writes every new content to a temp file next to its target
 (flushed, fsynced, mode set), and only when all temp files exist renames them over
@@ -160,7 +160,8 @@ def _make_folder(folder: Path, path: Path) -> list[Path]:
         except FileExistsError:
             continue
         except OSError as error:
-            raise _commit_error(error, path, (), f"cannot create the folder {made}")
+            raise _commit_error(error, path, (),
+                                f"cannot create the folder {made}") from error
     return list(reversed(missing))
 
 
@@ -170,7 +171,8 @@ def _write_temp(write: FileWrite, target: Path) -> str:
                                     dir=target.parent)
     except OSError as error:
         raise _commit_error(error, write.path, (),
-                            f"cannot create a file in the folder {target.parent}")
+                            f"cannot create a file in the folder {target.parent}"
+                            ) from error
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(write.text)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from workbench.core.yaml_io.fast_nlu import FastMap, read_scalar, fast_parse
+from workbench.core.yaml_io.fast_nlu import FastMap, fast_parse, read_scalar
 from workbench.core.yaml_io.nlu import IntentBlock, ResourceBlock, split_block_lines
 from workbench.core.yaml_io.nlu_writer import Plan
 

@@ -4,9 +4,10 @@ DIET's batches change shape every step (batch size and padded length vary), so f
 tensor buffers rarely fit the next request; glibc keeps them in its heaps (one arena per
 OpenMP thread) and its dynamic mmap threshold grows. RSS then climbs although nothing
 leaks (financial_demo, 2 threads: 1.37 GB peak after 100 epochs). A fixed 8 MiB mmap
-threshold sends the largest buffers straight back to the OS, and ``malloc_trim`` after an
-epoch, while the process is above 512 MB, returns the rest (12 epochs: peak 535 -> 486 MB;
-a 1 MiB threshold saved a little more memory but cost 30 % CPU in page faults).
+threshold sends the largest buffers straight back to the OS, and ``malloc_trim`` after
+an epoch, while the process is above 512 MB, returns the rest (12 epochs: peak
+535 -> 486 MB; a 1 MiB threshold saved a little more memory but cost 30 % CPU in page
+faults).
 Elsewhere this is a no-op.
 """
 

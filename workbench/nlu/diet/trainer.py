@@ -3,7 +3,8 @@
 Yields :class:`BatchProgress` (coalesced), one :class:`EpochStats` per epoch and finally
 :class:`TrainedDiet`. A true ``should_stop()`` ends the run between batches: after at
 least one epoch it still yields a ``TrainedDiet(stopped=True)`` holding the best
-validation checkpoint so far (else the weights as they are), before none. Consumers (CLI, GUI worker, training runner) decide what to show.
+validation checkpoint so far (else the weights as they are), before none. Consumers
+(CLI, GUI worker, training runner) decide what to show.
 """
 
 from __future__ import annotations

@@ -116,7 +116,9 @@ class LexicalSyntacticFeaturizer(Featurizer):
         result = []
         for i in range(n):
             row = []
-            for slot, (offset, names) in enumerate(zip(offsets, self.features)):
+            for slot, (offset, names) in enumerate(
+                zip(offsets, self.features, strict=True)
+            ):
                 j = i + offset
                 if 0 <= j < n:
                     for fname in names:

@@ -10,7 +10,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class ColumnTableModel(QAbstractTableModel):
-    """Column count and horizontal header titles from ``columns``.
+    """Column count and header titles from ``columns``; rows numbered from 1.
 
     Subclasses set ``columns`` and provide ``rowCount`` and ``data``.
     """
@@ -27,8 +27,9 @@ class ColumnTableModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        """Column titles."""
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section]
-        return None
+        """Column titles; rows are numbered from 1."""
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return self.columns[section] if 0 <= section < len(self.columns) else None

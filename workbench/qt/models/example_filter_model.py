@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt
 
-from workbench.qt.models.example_query import (
+from workbench.core.example_query import (
     ExampleQuery,
     SearchIndex,
     needs_attention,
@@ -196,14 +196,13 @@ class ExampleFilterModel(QAbstractProxyModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        """Rows are numbered by their position in the project (1-based)."""
-        if self._table is None:
-            return None
-        vertical = orientation == Qt.Orientation.Vertical
-        if vertical and role == Qt.ItemDataRole.DisplayRole:
-            inside = 0 <= section < len(self._rows)
-            return str(self._rows[section] + 1) if inside else None
-        return self._table.headerData(section, orientation, role)
+        """The source's headers: a row keeps its number in the project."""
+        if orientation == Qt.Orientation.Vertical:
+            if not 0 <= section < len(self._rows):
+                return None
+            section = self._rows[section]
+        return None if self._table is None else self._table.headerData(
+            section, orientation, role)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         """Selectable and enabled, not editable in place."""

@@ -147,18 +147,6 @@ class ExampleTableModel(ColumnTableModel):
         """Number of examples."""
         return 0 if parent.isValid() else len(self._examples)
 
-    def headerData(  # noqa: N802
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        """Column titles; row numbers start at 1."""
-        vertical = orientation == Qt.Orientation.Vertical
-        if vertical and role == Qt.ItemDataRole.DisplayRole:
-            return str(section + 1)
-        return super().headerData(section, orientation, role)
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, the example object, its row index or a sort key."""
         if not index.isValid():

@@ -111,7 +111,7 @@ class EmbeddingView(QWidget):
         self._prepare_timer.timeout.connect(self._prepare_some)
 
     def prepare(self, intents: Sequence[str]) -> None:
-        """Create the items of ``intents`` ahead of the first projection, a few per turn.
+        """Create the items of ``intents`` before the first projection, a few per turn.
 
         A first projection of a project with tens of intents built every item and
         legend entry at once (60-80 ms of GUI thread, issue 11's 50 ms budget).

@@ -61,7 +61,9 @@ _AVERAGES = ("macro avg", "weighted avg", "micro avg")
 def honesty(source: str) -> str:
     """Say how far the figures of ``source`` can be trusted."""
     if source.startswith("cross-validation"):
-        return f"{source} (honest: every example predicted by a model that never saw it)"
+        return (
+            f"{source} (honest: every example predicted by a model that never saw it)"
+        )
     if source == "training data":
         return "training data (optimistic: the model has seen these examples)"
     return source

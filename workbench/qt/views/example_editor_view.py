@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 
 from workbench.core.examples import EntitySpan, Example
 from workbench.core.markup import MarkupError, parse_markup, render_markup
+from workbench.core.span_remap import remap_spans
 from workbench.core.text_rules import TextRuleError, check_example
 from workbench.qt.palette import EntityPalette
-from workbench.qt.span_remap import remap_spans
 from workbench.qt.widgets.annotate_everywhere_bar import AnnotateEverywhereBar
 from workbench.qt.widgets.entity_type_popup import EntityTypePopup
 from workbench.qt.widgets.span_editor import SpanEditorWidget

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.example_query import FIELDS, ExampleQuery
 from workbench.qt.models.example_filter_model import ExampleFilterModel
-from workbench.qt.models.example_query import FIELDS, ExampleQuery
 from workbench.qt.models.example_table_model import (
     CONFIDENCE_COLUMN,
     ENTITIES_COLUMN,

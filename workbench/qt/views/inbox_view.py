@@ -52,10 +52,10 @@ from workbench.training.inbox_decisions import (
 )
 from workbench.training.inbox_store import (
     ACCEPTED,
+    INBOX_FILE,
     ORDERS,
     REJECTED,
     SKIPPED,
-    INBOX_FILE,
     InboxError,
     InboxMessage,
     InboxStore,
@@ -118,7 +118,9 @@ class InboxView(QWidget):
         self.retrain_bar.hide()
 
         self.table = QTableWidget(0, 4, self)
-        self.table.setHorizontalHeaderLabels(["Message", "Predicted", "Conf.", "Margin"])
+        self.table.setHorizontalHeaderLabels(
+            ["Message", "Predicted", "Conf.", "Margin"]
+        )
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
@@ -338,7 +340,7 @@ class InboxView(QWidget):
         else:
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
-            self.progress.setFormat(f"scored %v/%m")
+            self.progress.setFormat("scored %v/%m")
         self.progress.show()
 
     def _on_scoring_done(self, _count: int) -> None:
@@ -432,7 +434,7 @@ class InboxView(QWidget):
 
     # -- decisions --------------------------------------------------------------------
     def predicted_intent(self) -> str | None:
-        """The model's intent for the current message, if it is an intent of the data."""
+        """The model's intent for the current message, if the data has that intent."""
         if self.current is None or self.current.parse is None:
             return None
         name = (self.current.parse.get("intent") or {}).get("name")

@@ -1,4 +1,4 @@
-"""RunsPanel: the project's training runs, to compare, overlay and pick the active model.
+"""RunsPanel: the project's training runs, to compare, overlay and pick the active one.
 
 Rows come from ``PROJECT/.workbench/runs.db`` (:class:`RunHistory`), newest first: when,
 status, epochs, wall time, device, final metrics, what changed since the previous run
@@ -226,7 +226,8 @@ class RunsPanel(QWidget):
             if column == MODEL and model is not None:
                 item.setToolTip(str(model))
             if column == OVERLAY:
-                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable
+                              | Qt.ItemFlag.ItemIsEnabled
                               | Qt.ItemFlag.ItemIsSelectable)  # fmt: skip
                 item.setCheckState(Qt.CheckState.Checked if ticked
                                    else Qt.CheckState.Unchecked)  # fmt: skip

@@ -245,7 +245,7 @@ class ScatterMap(QWidget):
         self._redraw()
         counts: dict[str, int] = {}
         wrong: dict[str, int] = {}
-        for label, bad in zip(embedding_map.labels, self._misclassified):
+        for label, bad in zip(embedding_map.labels, self._misclassified, strict=True):
             counts[label] = counts.get(label, 0) + 1
             wrong[label] = wrong.get(label, 0) + int(bad)
         for name in embedding_map.intent_names:
@@ -343,7 +343,7 @@ class ScatterMap(QWidget):
         }
         faded_pen = pg.mkPen(None)
         brush_list, symbol_list, pen_list = [], [], []
-        for label, bad in zip(m.labels, self._misclassified):
+        for label, bad in zip(m.labels, self._misclassified, strict=True):
             colour, symbol = self.styles[label]
             faded = self.highlighted is not None and label != self.highlighted
             brush = brushes.get((label, faded))
@@ -372,7 +372,7 @@ class ScatterMap(QWidget):
             self.plot.removeItem(text)
         self._names = []
         if len(m.intent_names) <= LABEL_NAMES_UP_TO:
-            for name, (x, y) in zip(m.intent_names, m.intent_points):
+            for name, (x, y) in zip(m.intent_names, m.intent_points, strict=True):
                 if self.highlighted is not None and name != self.highlighted:
                     continue
                 text = pg.TextItem(name, color="#202020", anchor=(0, 1))

@@ -278,8 +278,11 @@ class SettingsPanel(QWidget):
                    "setting writes it out." if config_file.uses_default_pipeline
                    else "")
         mark = " (changed, not saved yet)" if config_file.modified else ""
-        return (f"{self._shown_path(config_file)}{mark}: settings in bold are set in the file, the "
-                f"others are defaults. Changes are {saved}.{default}")
+        return (
+            f"{self._shown_path(config_file)}{mark}: settings in bold are set in the "
+            "file, the "
+            f"others are defaults. Changes are {saved}.{default}"
+        )
 
     def _shown_path(self, config_file: ConfigFile) -> str:
         """The config's path relative to the project folder (absolute if outside)."""

@@ -50,8 +50,8 @@ from workbench.qt.widgets.ranking_bars import RankingBars
 from workbench.qt.workers.prediction_worker import PredictionWorker
 from workbench.training.tester_history import (
     HistoryUnavailable,
-    TesterHistory,
     TestedMessage,
+    TesterHistory,
     history_path,
     read_history,
 )

@@ -1,4 +1,4 @@
-"""TrainView: train the open project, follow it live, compare runs, pick the active model.
+"""TrainView: train the open project, follow it live, compare runs, pick the active one.
 
 Layout: buttons and progress (epochs per second, ETA) on top; a loss chart, a metric
 chart (intent accuracy and entity F1 on the training and held-out examples) and the
@@ -72,7 +72,9 @@ _METRIC_BASES = ("i_acc", "e_f1", "r_f1", "g_f1")
 
 def _is_loss(name: str) -> bool:
     # Training losses, and only the held-out total: seven loss curves are unreadable.
-    return name.endswith("_loss") and (not name.startswith("val_") or name == "val_t_loss")
+    return name.endswith("_loss") and (
+        not name.startswith("val_") or name == "val_t_loss"
+    )
 
 
 def _is_metric(name: str) -> bool:
@@ -120,7 +122,8 @@ class TrainView(QWidget):
         self._run_snapshot: ProjectSnapshot | None = None
         self._run_projection: EmbeddingsProjected | None = None
         self._last_model: Path | None = None  # the last run's model (if kept)
-        self._last_run_scatter: tuple[EmbeddingsProjected, ProjectSnapshot] | None = None
+        self._last_run_scatter: (
+            tuple[EmbeddingsProjected, ProjectSnapshot] | None) = None
         # What the scatter shows: the active model's projection and its snapshot.
         self._active_scatter: tuple[EmbeddingsProjected, ProjectSnapshot] | None = None
         self._snapshot: ProjectSnapshot | None = None  # snapshot of the shown scatter
@@ -165,7 +168,8 @@ class TrainView(QWidget):
         # re-lay out (and repaint) the charts each time. Fixed height, clipped width.
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.speed.setMinimumWidth(
-            self.speed.fontMetrics().horizontalAdvance("999.99 epochs/s · ETA 99:59:59"))
+            self.speed.fontMetrics().horizontalAdvance("999.99 epochs/s · ETA 99:59:59")
+        )
         self.active_label = QLabel("No active model", self)
         self.active_label.setWordWrap(True)
         self.use_new_button = QPushButton("Use the new model", self)
@@ -391,7 +395,8 @@ class TrainView(QWidget):
 
     # -- end of a run and the active model --------------------------------------------
     def _run_ended(self, model: Path | None) -> None:
-        """Decide what the run's model (if any) is to the project, restore the scatter."""
+        """Decide what the run's model (if any) is to the project; restore the scatter.
+        """
         self._run_open = False
         root = self._run_root
         self._last_model = model
@@ -471,7 +476,10 @@ class TrainView(QWidget):
             self._active_scatter = None
             self._set_active(replacement, announce=True)
             self._restore_active_scatter()
-        if self._last_model is not None and model.resolve() == self._last_model.resolve():
+        if (
+            self._last_model is not None
+            and model.resolve() == self._last_model.resolve()
+        ):
             self.use_new_button.hide()
         self.refresh_runs()
         return True
@@ -525,8 +533,10 @@ class TrainView(QWidget):
     # -- overlays ---------------------------------------------------------------------
     def _on_overlays_changed(self) -> None:
         runs = self.runs_panel.ticked_runs()
-        histories = [(_run_label(run), MetricsHistory.from_epoch_rows(run.epoch_metrics))
-                     for run in runs]
+        histories = [
+            (_run_label(run), MetricsHistory.from_epoch_rows(run.epoch_metrics))
+            for run in runs
+        ]
         self.loss_chart.set_overlays(histories)
         self.metric_chart.set_overlays(histories)
 
@@ -538,16 +548,24 @@ class TrainView(QWidget):
         it was, then by value; if it is gone, the status line says so.
         """
         snapshot, project = self._snapshot, self._session.project
-        if snapshot is None or project is None or not 0 <= index < len(snapshot.examples):
+        if (
+            snapshot is None
+            or project is None
+            or not 0 <= index < len(snapshot.examples)
+        ):
             return
         trained = snapshot.examples[index]
         current = project.examples
         if index < len(current) and current[index] == trained:
             self.example_activated.emit(index)
             return
-        found = next((i for i, example in enumerate(current) if example == trained), None)
+        found = next(
+            (i for i, example in enumerate(current) if example == trained), None
+        )
         if found is None:
-            self.status.setText(f"'{trained.text}' was edited or removed since training")
+            self.status.setText(
+                f"'{trained.text}' was edited or removed since training"
+            )
             return
         self.example_activated.emit(found)
 

@@ -65,6 +65,8 @@ class ConfidenceHistogram(QWidget):
         self.plot.setYRange(0, max(1, int(max(right.max(initial=0),
                                               wrong.max(initial=0)))), padding=0.05)
         self.legend.setText(
-            f"<span style='color:{CORRECT_COLOUR}'>■</span> correct ({int(right.sum())})"
+            f"<span style='color:{CORRECT_COLOUR}'>■</span> "
+            f"correct ({int(right.sum())})"
             f" &nbsp; <span style='color:{WRONG_COLOUR}'>■</span> wrong "
-            f"({int(wrong.sum())})")
+            f"({int(wrong.sum())})"
+        )

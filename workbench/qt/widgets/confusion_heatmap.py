@@ -194,7 +194,10 @@ class ConfusionHeatmap(QWidget):
         """Show the matrix of ``predictions`` (``ExamplePrediction``s)."""
         self._cells = ConfusionCells(predictions)
         many = len(self._cells.labels) > 30
-        for box, value in ((self.order_box, int(many)), (self.top_box, 30 if many else 0)):
+        for box, value in (
+            (self.order_box, int(many)),
+            (self.top_box, 30 if many else 0),
+        ):
             box.blockSignals(True)
             box.setCurrentIndex(value) if box is self.order_box else box.setValue(value)
             box.blockSignals(False)

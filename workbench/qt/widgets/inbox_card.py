@@ -29,8 +29,12 @@ KEYS_HELP = ("Enter accept · I intent… · X reject · S skip · Ctrl+Z undo �
 class InboxCard(QWidget):
     """The message under review and the label it would be accepted with."""
 
-    def __init__(self, palette: EntityPalette, entity_types: Callable[[], Sequence[str]],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        palette: EntityPalette,
+        entity_types: Callable[[], Sequence[str]],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.message: InboxMessage | None = None
         self.header = QLabel("No message", self)
@@ -91,8 +95,10 @@ class InboxCard(QWidget):
                  else spans_from_parse(message.text, message.parse))
         self.labeller.set_content(message.text, spans)
         where = f"line {message.line}" if message.line else ""
-        self.header.setText(f"Message {message.id} {where}"
-                            + (" · skipped before" if message.status == SKIPPED else ""))
+        self.header.setText(
+            f"Message {message.id} {where}"
+            + (" · skipped before" if message.status == SKIPPED else "")
+        )
         parse = message.parse
         if parse is None:
             self.intent_label.setText("Not scored yet" + (

@@ -29,7 +29,10 @@ SERIES_INFO: dict[str, tuple[str, str]] = {
     "r_loss": ("role loss", "CRF loss of the entity role tags"),
     "g_loss": ("group loss", "CRF loss of the entity group tags"),
     "m_loss": ("mask loss", "Masked-language-model loss (use_masked_language_model)"),
-    "reg_loss": ("regularisation", "L2 penalty on the weights (regularization_constant)"),
+    "reg_loss": (
+        "regularisation",
+        "L2 penalty on the weights (regularization_constant)",
+    ),
     "i_acc": ("intent accuracy", "Share of messages whose intent is ranked first"),
     "e_f1": ("entity F1", "Token-level F1 of the predicted entity tags"),
     "r_f1": ("role F1", "Token-level F1 of the predicted entity roles"),

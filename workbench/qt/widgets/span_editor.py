@@ -2,7 +2,7 @@
 
 The widget owns no domain state: it shows a text and its spans and reports what the user
 asks for (``span_requested``, ``span_clicked``, ``span_delete_requested``). Selections
-snap to the model's tokens (``workbench.qt.token_snap``), with the mouse or with
+snap to the model's tokens (``workbench.nlu.token_snap``), with the mouse or with
 Shift+Left/Right; Space or E asks for a span over the selection.
 """
 
@@ -26,8 +26,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from workbench.nlu.token_snap import TokenBounds, snap_selection, tokenize
 from workbench.qt.palette import EntityPalette
-from workbench.qt.token_snap import TokenBounds, snap_selection, tokenize
 
 _MARGIN = 8.0
 

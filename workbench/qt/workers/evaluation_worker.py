@@ -9,7 +9,8 @@ Three jobs, one at a time, each stoppable:
 * ``cross-validation``: ``workbench.training.cross_validation.cross_validate`` on a
   snapshot (out-of-fold predictions for every example).
 
-torch is imported inside the thread. The result is an ``ExampleEvaluation``.
+torch is imported inside the thread (a ``JobThread``). The result is an
+``ExampleEvaluation``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-from workbench.qt.threads import register_thread
+from workbench.qt.workers.job_thread import JobContext, JobThread
 from workbench.training.control import StopToken
 
 TRAINING, TEST_FILE, CROSS_VALIDATION = "training", "test", "cv"
@@ -47,16 +48,12 @@ class EvaluationJob:
     project_dir: str | None = None
 
 
-class _Job(QObject):
-    progress = Signal(int, int, str)  # done, total, what
-    finished = Signal(object)  # ExampleEvaluation
-    failed = Signal(str)
-    cancelled = Signal()
-    done = Signal()
+class _Evaluation:
+    """One job, run in the worker's thread: its stop token and throttled progress."""
 
-    def __init__(self, job: EvaluationJob, stop: StopToken) -> None:
-        super().__init__()
-        self._job, self._stop = job, stop
+    def __init__(self, job: EvaluationJob, stop: StopToken,
+                 context: JobContext) -> None:
+        self._job, self._stop, self._context = job, stop, context
         self._last = 0.0
 
     def _progress(self, done: int, total: int, what: str = "") -> None:
@@ -64,25 +61,20 @@ class _Job(QObject):
         if done < total and now - self._last < _PROGRESS_INTERVAL_S:
             return
         self._last = now
-        self.progress.emit(int(done), int(total), what)
+        self._context.emit("progress", int(done), int(total), what)
 
-    @Slot()
-    def run(self) -> None:
+    def run(self) -> tuple[Any, ...]:
+        from workbench.nlu.example_predictions import EvaluationStopped
+
         try:
             result = self._evaluate()
-            if result is None or self._stop.stop_requested:
-                self.cancelled.emit()
-            else:
-                self.finished.emit(result)
+        except EvaluationStopped:
+            return ("cancelled",)
         except Exception as error:  # noqa: BLE001 - nothing dies silently in a thread
-            from workbench.nlu.example_predictions import EvaluationStopped
-
-            if isinstance(error, EvaluationStopped):
-                self.cancelled.emit()
-            else:
-                self.failed.emit(_failure(error))
-        finally:
-            self.done.emit()
+            return ("failed", _failure(error))
+        if result is None or self._stop.stop_requested:
+            return ("cancelled",)
+        return ("finished", result)
 
     def _evaluate(self) -> Any:
         job = self._job
@@ -96,7 +88,7 @@ class _Job(QObject):
 
         if not job.model_path:
             raise ValueError("there is no active model: train one first (Ctrl+T)")
-        self.progress.emit(0, 0, "loading the model")
+        self._context.emit("progress", 0, 0, "loading the model")
         model = load_model(job.model_path)
         if job.kind == TEST_FILE:
             examples, source = _test_examples(job.test_path)
@@ -162,14 +154,14 @@ def _failure(error: Exception) -> str:
 
 
 class EvaluationWorker(QObject):
-    """Run one :class:`EvaluationJob` at a time in a QThread.
+    """Run one :class:`EvaluationJob` at a time in a background thread.
 
     Signals:
         progress(int, int, str): done, total (0: unknown), what is being done.
         finished(object): the ``ExampleEvaluation``.
         failed(str): a message for the user.
         cancelled(): Stop was honoured; nothing was produced.
-        stopped(): the thread ended (after any of the three above).
+        stopped(): the job ended (after any of the three above).
     """
 
     progress = Signal(int, int, str)
@@ -180,49 +172,30 @@ class EvaluationWorker(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: QThread | None = None
-        self._job: _Job | None = None
-        self._stop: StopToken | None = None
+        self._jobs = JobThread(self, "evaluation")
+        self._jobs.ended.connect(self.stopped)
+        self._stop = StopToken()
         self.current: EvaluationJob | None = None
 
     def is_running(self) -> bool:
         """Whether a job is in progress."""
-        return self._thread is not None and self._thread.isRunning()
+        return self._jobs.busy
 
     def start(self, job: EvaluationJob) -> bool:
         """Start ``job``; False when one is already running."""
         if self.is_running():
             return False
-        self._stop = StopToken()
-        thread = QThread()
-        thread.setObjectName("evaluation")
-        worker = _Job(job, self._stop)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self.progress)
-        worker.finished.connect(self.finished)
-        worker.failed.connect(self.failed)
-        worker.cancelled.connect(self.cancelled)
-        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._job, self.current = thread, worker, job
-        register_thread(thread)
-        thread.start()
+        self._stop = stop = StopToken()
+        self.current = job
+        self._jobs.post("evaluate", lambda context: _Evaluation(
+            job, stop, context).run())
         return True
 
     def request_stop(self) -> None:
         """Ask the job to stop (between batches / folds)."""
-        if self._stop is not None:
-            self._stop.request_stop()
+        self._stop.request_stop()
 
     def stop_and_wait(self, msecs: int = 30000) -> bool:
         """Stop and wait for the thread (window closing, tests)."""
         self.request_stop()
-        if self._thread is None:
-            return True
-        return self._thread.wait(msecs)
-
-    def _on_thread_finished(self) -> None:
-        self._last = (self._thread, self._job)  # keep the sender alive (see training)
-        self._thread, self._job = None, None
-        self.stopped.emit()
+        return self._jobs.stop(msecs)

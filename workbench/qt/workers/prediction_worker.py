@@ -8,82 +8,13 @@ long the model took (seconds, measured around ``predict``).
 
 from __future__ import annotations
 
-import threading
 import time
-import traceback
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
-from workbench.qt.threads import register_thread
-
-
-class _Predictor(QThread):
-    predicted = Signal(str, object, float)  # text, Prediction, seconds
-    batch_predicted = Signal(int, object, float)  # batch id, [Prediction], seconds
-    failed = Signal(str)
-    loaded = Signal(str)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("prediction")
-        self._lock = threading.Condition()
-        self._model_path: str | None = None
-        self._text: str | None = None
-        self._batch: tuple[int, list[str]] | None = None
-        self._quit = False
-
-    def request(self, model_path: str | None = None, text: str | None = None,
-                batch: tuple[int, list[str]] | None = None) -> None:
-        with self._lock:
-            if model_path is not None:
-                self._model_path = model_path
-            if text is not None:
-                self._text = text
-            if batch is not None:
-                self._batch = batch
-            self._lock.notify()
-
-    def shutdown(self) -> None:
-        with self._lock:
-            self._quit = True
-            self._lock.notify()
-
-    def run(self) -> None:
-        model: Any = None
-        loaded_path: str | None = None
-        while True:
-            with self._lock:
-                while not self._quit and self._text is None and self._batch is None:
-                    if self._model_path != loaded_path:
-                        break
-                    self._lock.wait()
-                if self._quit:
-                    return
-                path, text, self._text = self._model_path, self._text, None
-                batch, self._batch = self._batch, None
-            try:
-                if path != loaded_path:
-                    # Imports torch: only here, in the worker thread.
-                    from workbench.nlu.predictor_loader import load_model
-
-                    model, loaded_path = load_model(path), path
-                    self.loaded.emit(str(path))
-                if model is None:
-                    continue
-                if text is not None:
-                    started = time.perf_counter()
-                    prediction = model.predict(text, all_tags=True)
-                    self.predicted.emit(text, prediction,
-                                        time.perf_counter() - started)
-                if batch is not None:
-                    started = time.perf_counter()
-                    predictions = model.predict_many(batch[1])
-                    self.batch_predicted.emit(batch[0], predictions,
-                                              time.perf_counter() - started)
-            except Exception as error:  # noqa: BLE001 - report, keep serving
-                loaded_path = path
-                self.failed.emit(f"{error}\n{traceback.format_exc(limit=2)}")
+from workbench.qt.workers.job_thread import JobThread
 
 
 class PredictionWorker(QObject):
@@ -105,42 +36,49 @@ class PredictionWorker(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = _Predictor()
-        self._thread.predicted.connect(self.predicted)
-        self._thread.batch_predicted.connect(self.batch_predicted)
-        self._thread.failed.connect(self.failed)
-        self._thread.loaded.connect(self.loaded)
-        register_thread(self._thread)
-        self._started = False
+        self._jobs = JobThread(self, "prediction")
+        self._model_path: str | None = None
+        self._model: Any = None  # used in the thread only
         self._batches = 0
-
-    def _ensure_started(self) -> None:
-        if not self._started:
-            self._started = True
-            self._thread.start()
 
     def set_model(self, path: str) -> None:
         """Load the model at ``path`` (replacing the current one)."""
-        self._ensure_started()
-        self._thread.request(model_path=path)
+        if path != self._model_path:
+            self._model_path = path
+            self._jobs.post("model", lambda _c: self._load(path), first=True)
 
     def parse(self, text: str) -> None:
         """Parse ``text`` (a newer call replaces a pending one)."""
-        self._ensure_started()
-        self._thread.request(text=text)
+        self._jobs.post("text", lambda _c: self._predict(
+            "predicted", text, lambda model: model.predict(text, all_tags=True)))
 
     def predict_batch(self, texts: list[str]) -> int:
         """Predict ``texts`` together; returns the id ``batch_predicted`` will carry.
 
         A newer batch replaces one still pending.
         """
-        self._ensure_started()
         self._batches += 1
-        self._thread.request(batch=(self._batches, list(texts)))
-        return self._batches
+        batch, lines = self._batches, list(texts)
+        self._jobs.post("batch", lambda _c: self._predict(
+            "batch_predicted", batch, lambda model: model.predict_many(lines)))
+        return batch
 
     def stop(self) -> None:
         """End the thread and wait for it."""
-        if self._started:
-            self._thread.shutdown()
-            self._thread.wait()
+        self._jobs.close()
+
+    # -- in the thread ----------------------------------------------------------------
+    def _load(self, path: str) -> tuple[Any, ...]:
+        from workbench.nlu.predictor_loader import load_model  # imports torch
+
+        self._model = None  # a model that did not load predicts nothing
+        self._model = load_model(path)
+        return ("loaded", str(path))
+
+    def _predict(self, signal: str, what: Any,
+                 predict: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+        if self._model is None:
+            return None
+        started = time.perf_counter()
+        result = predict(self._model)
+        return (signal, what, result, time.perf_counter() - started)

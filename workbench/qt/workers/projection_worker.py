@@ -10,15 +10,14 @@ imported inside the thread.
 
 from __future__ import annotations
 
-import threading
 import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
-from workbench.qt.threads import register_thread
+from workbench.qt.workers.job_thread import JobContext, JobThread
 
 
 @dataclass(frozen=True)
@@ -34,78 +33,9 @@ class MapRequest:
     seed: int = 0
 
 
-class _MapThread(QThread):
-    computed = Signal(int, object)  # generation, EmbeddingMap
-    progress = Signal(int, str)  # generation, what it is doing
-    failed = Signal(int, str)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("projection")
-        self._lock = threading.Condition()
-        self._request: tuple[int, MapRequest] | None = None
-        self._quit = False
-
-    def request(self, generation: int, request: MapRequest) -> None:
-        with self._lock:
-            self._request = (generation, request)
-            self._lock.notify()
-
-    def shutdown(self) -> None:
-        with self._lock:
-            self._quit = True
-            self._lock.notify()
-
-    def run(self) -> None:
-        models: dict[str, Any] = {}  # loaded model by path (the latest only)
-        cached: tuple[tuple[Any, ...], Any] | None = None
-        drawn: tuple[tuple[Any, ...], Any] | None = None  # (key + method, map)
-        while True:
-            with self._lock:
-                while not self._quit and self._request is None:
-                    self._lock.wait()
-                if self._quit:
-                    return
-                generation, req = self._request  # type: ignore[misc]
-                self._request = None
-            try:
-                from workbench.training.embedding_map import embed_examples, project_map
-
-                key = (req.model_path, req.untrained, req.seed, req.texts)
-                if cached is None or cached[0] != key:
-                    if req.model_path not in models:
-                        self.progress.emit(generation, "Loading the model…")
-                        from workbench.nlu.predictor_loader import load_model
-
-                        models.clear()
-                        models[req.model_path] = load_model(req.model_path)
-                    model = models[req.model_path]
-                    if req.untrained:
-                        model = model.untrained(req.seed)
-                    self.progress.emit(generation,
-                                       f"Embedding {len(req.texts):,} examples…")
-                    cached = (key, embed_examples(model, req.texts))
-                if drawn is not None and drawn[0] == (*key, req.method):
-                    # Same texts, same method (e.g. examples moved): same points.
-                    self.computed.emit(generation, replace(
-                        drawn[1], labels=req.labels,
-                        example_indices=np.asarray(req.example_indices, np.int64)))
-                    continue
-                from workbench.training.projection import METHOD_NAMES
-
-                self.progress.emit(generation, f"Computing "
-                                   f"{METHOD_NAMES.get(req.method, req.method)}…")
-                result = project_map(
-                    cached[1], req.example_indices, req.texts, req.labels,
-                    req.method, req.seed, untrained=req.untrained,
-                    model_path=req.model_path,
-                )  # fmt: skip
-                drawn = ((*key, req.method), result)
-                self.computed.emit(generation, result)
-            except Exception as error:  # noqa: BLE001 - report, keep serving
-                first = str(error).splitlines()[0] if str(error) else ""
-                self.failed.emit(generation, f"{type(error).__name__}: {first}\n"
-                                 f"{traceback.format_exc(limit=2)}")
+def _describe(error: BaseException) -> str:
+    first = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {first}\n{traceback.format_exc(limit=2)}"
 
 
 class ProjectionWorker(QObject):
@@ -123,47 +53,61 @@ class ProjectionWorker(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = _MapThread()
-        self._thread.computed.connect(self._on_computed)
-        self._thread.progress.connect(self._on_progress)
-        self._thread.failed.connect(self._on_failed)
-        register_thread(self._thread)
-        self._started = False
-        self._generation = 0
-        self.busy = False
+        self._jobs = JobThread(self, "projection", _describe)
+        # Used in the thread only: the loaded model (latest only), the embeddings of
+        # (model, untrained, seed, texts) and the last map drawn (key + method, map).
+        self._models: dict[str, Any] = {}
+        self._embedded: tuple[tuple[Any, ...], Any] | None = None
+        self._drawn: tuple[tuple[Any, ...], Any] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether the latest request has not answered yet."""
+        return self._jobs.busy
 
     def request(self, request: MapRequest) -> None:
         """Compute the map of ``request`` (replacing any pending request)."""
-        if not self._started:
-            self._started = True
-            self._thread.start()
-        self._generation += 1
-        self.busy = True
-        self._thread.request(self._generation, request)
+        self._jobs.cancel()
+        self._jobs.post("map", lambda context: self._compute(context, request))
 
     def cancel(self) -> None:
         """Forget the pending request: its result, if any, is dropped."""
-        self._generation += 1
-        self.busy = False
+        self._jobs.cancel()
 
     def stop(self) -> None:
         """End the thread and wait for it."""
-        self.cancel()
-        if self._started:
-            self._thread.shutdown()
-            self._thread.wait()
-            self._started = False
+        self._jobs.cancel()
+        self._jobs.stop()
 
-    def _on_computed(self, generation: int, result: object) -> None:
-        if generation == self._generation:
-            self.busy = False
-            self.computed.emit(result)
+    # -- in the thread ----------------------------------------------------------------
+    def _compute(self, context: JobContext, req: MapRequest) -> tuple[Any, ...]:
+        from workbench.training.embedding_map import embed_examples, project_map
 
-    def _on_progress(self, generation: int, text: str) -> None:
-        if generation == self._generation:
-            self.progress.emit(text)
+        key = (req.model_path, req.untrained, req.seed, req.texts)
+        if self._embedded is None or self._embedded[0] != key:
+            if req.model_path not in self._models:
+                context.emit("progress", "Loading the model…")
+                from workbench.nlu.predictor_loader import load_model
 
-    def _on_failed(self, generation: int, text: str) -> None:
-        if generation == self._generation:
-            self.busy = False
-            self.failed.emit(text)
+                self._models.clear()
+                self._models[req.model_path] = load_model(req.model_path)
+            model = self._models[req.model_path]
+            if req.untrained:
+                model = model.untrained(req.seed)
+            context.emit("progress", f"Embedding {len(req.texts):,} examples…")
+            self._embedded = (key, embed_examples(model, req.texts))
+        if self._drawn is not None and self._drawn[0] == (*key, req.method):
+            # Same texts, same method (e.g. examples moved): same points.
+            return ("computed", replace(
+                self._drawn[1], labels=req.labels,
+                example_indices=np.asarray(req.example_indices, np.int64)))
+        from workbench.training.projection import METHOD_NAMES
+
+        context.emit("progress",
+                     f"Computing {METHOD_NAMES.get(req.method, req.method)}…")
+        result = project_map(
+            self._embedded[1], req.example_indices, req.texts, req.labels,
+            req.method, req.seed, untrained=req.untrained, model_path=req.model_path,
+        )  # fmt: skip
+        self._drawn = ((*key, req.method), result)
+        return ("computed", result)

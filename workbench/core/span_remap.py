@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from dataclasses import replace
 
 from workbench.core.examples import EntitySpan
 
@@ -39,7 +40,5 @@ def remap_spans(
             continue
         surface = old_text[span.start : span.end]
         value = new_text[first : last + 1] if span.value == surface else span.value
-        kept.append(
-            EntitySpan(first, last + 1, span.entity, value, span.role, span.group)
-        )
+        kept.append(replace(span, start=first, end=last + 1, value=value))
     return tuple(kept)

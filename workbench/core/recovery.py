@@ -1,9 +1,10 @@
 """Crash recovery: the edited project content in ``.workbench/recovery*.json``.
 
-While there are unsaved edits, the window writes the project's examples, intents,
-synonyms, regexes and lookups here (debounced after edits, and periodically). A clean
-save or an explicit discard deletes the file. When a project is opened and a recovery
-file exists, the previous session did not end cleanly: the window offers to restore.
+While there are unsaved edits, the window (``qt/project_guard.py``) writes the
+project's examples, intents, synonyms, regexes and lookups here (debounced after edits,
+and periodically). A clean save or an explicit discard deletes the file. When a
+project is opened and a recovery file exists, the previous session did not end
+cleanly: the window offers to restore.
 
 Restoring applies the difference to the freshly loaded project through its normal
 mutation methods, so unchanged examples keep their place in the YAML files and saving
@@ -18,8 +19,9 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from workbench.core.config_commands import restore_config_text
 from workbench.core.examples import (
     EntitySpan,
     Example,
@@ -27,8 +29,9 @@ from workbench.core.examples import (
     RegexPattern,
     Synonym,
 )
-from workbench.core.config_commands import restore_config_text
-from workbench.core.project import Project
+
+if TYPE_CHECKING:
+    from workbench.core.project import Project
 
 FORMAT_VERSION = 1
 _RESOURCE_TYPES = {"synonyms": Synonym, "regexes": RegexPattern, "lookups": LookupTable}
@@ -71,7 +74,9 @@ def capture(project: Project) -> RecoveredContent:
 
 def _edited_config(project: Project) -> str | None:
     config_file = getattr(project, "config_file", None)
-    return config_file.text if config_file is not None and config_file.modified else None
+    return (
+        config_file.text if config_file is not None and config_file.modified else None
+    )
 
 
 def write_content(content: RecoveredContent, path: Path) -> None:
@@ -112,7 +117,7 @@ def read_recovery(path: Path) -> RecoveredContent | None:
     """Return a recovery file's content; ``None`` if missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT_VERSION:
+        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
             return None
         examples = tuple(
             Example(

@@ -7,11 +7,10 @@ same tokens the model trains on makes such spans impossible to create.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-_WORD_RUN = re.compile(r"\w+", re.UNICODE)
+from workbench.nlu.tokenizers import WhitespaceTokenizer
 
 
 class TokenBounds(NamedTuple):
@@ -22,15 +21,7 @@ class TokenBounds(NamedTuple):
 
 
 def tokenize(text: str) -> list[TokenBounds]:
-    """Return the token offsets of ``text`` as the model's tokenizer sees them.
-
-    Uses ``workbench.nlu.tokenizers.WhitespaceTokenizer`` (torch-free) when it is
-    available, else runs of word characters.
-    """
-    try:
-        from workbench.nlu.tokenizers import WhitespaceTokenizer
-    except ImportError:
-        return [TokenBounds(m.start(), m.end()) for m in _WORD_RUN.finditer(text)]
+    """Return the token offsets of ``text`` as the model's tokenizer sees them."""
     return [TokenBounds(t.start, t.end) for t in WhitespaceTokenizer().tokenize(text)]
 
 

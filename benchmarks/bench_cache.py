@@ -71,12 +71,13 @@ def _train(project_dir: Path, snapshot, *, epochs: int, device: str) -> dict:
 def _edit_ten(project) -> None:
     """Change 10 examples spread over the data (text appended: entity offsets stay)."""
     from workbench.core.examples import Example
+    from workbench.core.project_edits import replace_example
 
     n = len(project.examples)
     for index in range(0, n, max(1, n // 10))[:10]:
         old = project.examples[index]
-        project.replace_example(index, Example(old.text + " please", old.intent,
-                                               old.entities, old.metadata))
+        replace_example(project, index, Example(old.text + " please", old.intent,
+                                                old.entities, old.metadata))
 
 
 def main() -> int:

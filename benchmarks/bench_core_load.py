@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from workbench.core.project import load_project
+from workbench.core.project_edits import replace_example
 from workbench.core.validation import validate
 
 SNIPS = (
@@ -58,8 +59,8 @@ def main() -> None:
             print(f"  snapshot + fingerprint {wall:.3f} s wall, {cpu:.3f} s cpu")
         project = load_project(big)
         example = project.examples[10]
-        project.replace_example(
-            10, dataclasses.replace(example, text=example.text + " now")
+        replace_example(
+            project, 10, dataclasses.replace(example, text=example.text + " now")
         )
         wall, cpu, _ = _timed(project.save, repeat=1)
         print(f"save after one edit (50k): {wall:.3f} s wall, {cpu:.3f} s cpu")

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from workbench.core import commands  # noqa: E402
 from workbench.core.examples import EntitySpan, Example, LookupTable, Synonym  # noqa: E402
 from workbench.core.project import SaveError, load_project  # noqa: E402
+from workbench.core.validation import validate  # noqa: E402
 
 BASES = [ROOT / "tests" / "data" / "golden_project", ROOT / "sample_projects" / "tiny",
          ROOT / "sample_projects" / "pizza"]
@@ -173,13 +174,14 @@ def random_edit(project, rng: random.Random, hostile: bool):
         return commands.RenameIntent(rng.choice(intents),
                                      "renamed_" + str(rng.randint(0, 999)))
     if op == 5:
-        return commands.AddSynonym(Synonym(random_text(rng, hostile),
-                                           (random_text(rng, hostile),)))
+        return commands.ResourceEdit.add("synonyms", Synonym(
+            random_text(rng, hostile), (random_text(rng, hostile),)))
     if op == 6 and project.synonyms:
-        return commands.RemoveSynonym(rng.randrange(len(project.synonyms)))
+        return commands.ResourceEdit.remove("synonyms",
+                                            rng.randrange(len(project.synonyms)))
     if op == 7:
-        return commands.AddLookup(LookupTable("lk_" + str(rng.randint(0, 9)),
-                                              (random_text(rng, hostile),)))
+        return commands.ResourceEdit.add("lookups", LookupTable(
+            "lk_" + str(rng.randint(0, 9)), (random_text(rng, hostile),)))
     return commands.MoveExamples([rng.randrange(n)], rng.choice(intents))
 
 
@@ -218,7 +220,7 @@ def run_case(case: int, seed: int, work: Path, stats: Counter,
         before = snapshot_files(folder)
         project = load_project(folder)
         stage = "validate"
-        project.validate()
+        validate(project)
         failed = set(getattr(project, "failed_paths", [])) | {
             i.path for i in project.load_issues
             if i.code in ("bad-yaml", "unreadable-file") and i.path is not None}

@@ -16,6 +16,7 @@ from workbench.core.examples import (
     Synonym,
 )
 from workbench.core.project import load_project
+from workbench.core.project_edits import add_example, remove_examples
 
 
 def _state(project):
@@ -45,15 +46,15 @@ def _commands(project):
         c.DeleteIntent("order_pizza"),
         c.AddIntent("empty_intent"),
         c.AnnotateEverywhere("pepperoni", EntitySpan(0, 9, "topping", "pepperoni")),
-        c.AddSynonym(Synonym("cheese", ("mozzarella",))),
-        c.RemoveSynonym(0),
-        c.ReplaceSynonym(0, Synonym("mushroom", ("shrooms",))),
-        c.AddRegex(RegexPattern("zip", (r"\d{5}",)), index=0),
-        c.RemoveRegex(0),
-        c.ReplaceRegex(0, RegexPattern("size", ("big",))),
-        c.AddLookup(LookupTable("drink", ("cola",))),
-        c.RemoveLookup(0),
-        c.ReplaceLookup(0, LookupTable("topping", ("ham",))),
+        c.ResourceEdit.add("synonyms", Synonym("cheese", ("mozzarella",))),
+        c.ResourceEdit.remove("synonyms", 0),
+        c.ResourceEdit.replace("synonyms", 0, Synonym("mushroom", ("shrooms",))),
+        c.ResourceEdit.add("regexes", RegexPattern("zip", (r"\d{5}",)), index=0),
+        c.ResourceEdit.remove("regexes", 0),
+        c.ResourceEdit.replace("regexes", 0, RegexPattern("size", ("big",))),
+        c.ResourceEdit.add("lookups", LookupTable("drink", ("cola",))),
+        c.ResourceEdit.remove("lookups", 0),
+        c.ResourceEdit.replace("lookups", 0, LookupTable("topping", ("ham",))),
     ]
 
 
@@ -83,7 +84,8 @@ def test_command_redo_saves_and_reloads(golden_project: Path) -> None:
     stack.push(c.MergeIntents(["goodbye"], "greet"))
     stack.push(c.RenameIntent("book_trip", "travel"))
     stack.push(c.DeleteIntent("faq/ask_hours"))
-    stack.push(c.AddSynonym(Synonym("cheese", ("mozzarella", "cheddar"))))
+    stack.push(c.ResourceEdit.add("synonyms",
+                                  Synonym("cheese", ("mozzarella", "cheddar"))))
     project.save()
     reloaded = load_project(golden_project)
     assert reloaded.load_issues == []
@@ -107,7 +109,7 @@ def test_command_redo_saves_and_reloads(golden_project: Path) -> None:
 
 def test_annotate_everywhere_preview_and_whole_words(golden_project: Path) -> None:
     project = load_project(golden_project)
-    project.add_example(Example("pepperonis are not pepperoni", "order_pizza"))
+    add_example(project, Example("pepperonis are not pepperoni", "order_pizza"))
     command = c.AnnotateEverywhere("Pepperoni",
                                    EntitySpan(0, 9, "topping", "Pepperoni"))
     # "a big one with pepperoni" + the new example's last word; annotated ones skipped
@@ -125,8 +127,8 @@ def test_example_list_emits_before_and_after_events(golden_project: Path) -> Non
         getattr(project.examples, name).connect(lambda *a, n=name: log.append((n, *a)))
     project.changed.connect(lambda: log.append(("project",)))
     example = Example("hiya", "greet")
-    index = project.add_example(example)
-    project.remove_examples([index])
+    index = add_example(project, example)
+    remove_examples(project, [index])
     names = [entry[0] for entry in log]
     assert [n for n in names if n != "project"] == [
         "inserting", "inserted", "removing", "removed"]
@@ -139,5 +141,5 @@ def test_new_intent_from_example_updates_intent_list(golden_project: Path) -> No
     project = load_project(golden_project)
     seen = []
     project.intents_changed.connect(lambda: seen.append(list(project.intents)))
-    project.add_example(Example("hello there", "brand_new"))
+    add_example(project, Example("hello there", "brand_new"))
     assert seen and seen[-1][-1] == "brand_new"

@@ -24,6 +24,8 @@ from workbench.core.machine_options import (
     read_machine_options,
 )
 from workbench.core.project import SaveError, load_project
+from workbench.core.project_edits import add_example
+from workbench.core.saving import files_to_create
 from workbench.core.yaml_io.nlu import to_plain
 from workbench.core.yaml_io.roundtrip import detect_style, load_yaml, read_text
 
@@ -168,7 +170,7 @@ def test_a_config_that_did_not_load_is_never_edited_or_written(tmp_path: Path) -
     root, project = _project(tmp_path, broken)
     with pytest.raises(ConfigEditError, match="config.yml"):
         UndoStack(project).push(SetConfigSetting("epochs", 3))
-    project.add_example(Example("hey", "greet"))
+    add_example(project, Example("hey", "greet"))
     project.save()
     assert read_text(root / "config.yml") == broken
 
@@ -187,7 +189,7 @@ def test_read_only_config_refuses_the_save_and_writes_nothing(tmp_path: Path) ->
     root, project = _project(tmp_path, ODD)
     config = root / "config.yml"
     UndoStack(project).push(SetConfigSetting("epochs", 3))
-    project.add_example(Example("hey", "greet"))
+    add_example(project, Example("hey", "greet"))
     config.chmod(stat.S_IRUSR)
     try:
         with pytest.raises(SaveError, match="read-only"):
@@ -209,7 +211,7 @@ def test_no_config_shows_rasa_defaults_and_creates_only_with_consent(
     stack = UndoStack(project)
     with pytest.raises(NeedsCreation):
         stack.push(SetConfigSetting("epochs", 5))
-    assert project.files_to_create() == []
+    assert files_to_create(project) == []
     stack.push(SetConfigSetting("epochs", 5, create=True))
     assert not (root / "config.yml").exists()  # written by the save, not the edit
     stack.undo()
@@ -344,6 +346,6 @@ def test_hostile_configs_refuse_edits_with_a_message_and_stay_untouched(
     with pytest.raises(ConfigEditError) as refused:
         UndoStack(project).push(SetConfigSetting("epochs", 3))
     assert str(refused.value)
-    project.add_example(Example("hey", "greet"))
+    add_example(project, Example("hey", "greet"))
     project.save()
     assert read_text(root / "config.yml") == text

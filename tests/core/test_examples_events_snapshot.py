@@ -10,6 +10,8 @@ from workbench.core.events import Signal
 from workbench.core.example_list import ExampleList
 from workbench.core.examples import EntitySpan, Example
 from workbench.core.project import load_project
+from workbench.core.project_edits import add_example, replace_example
+from workbench.core.project_origins import intent_metadata
 
 GOLDEN = Path(__file__).parents[1] / "data" / "golden_project"
 
@@ -63,7 +65,7 @@ def test_snapshot_is_detached_and_fingerprint_stable() -> None:
     first = snapshot.fingerprint()
     assert first == load_project(GOLDEN).snapshot().fingerprint()
     assert len(first) == 64
-    project.add_example(Example("howdy", "greet"))
+    add_example(project, Example("howdy", "greet"))
     project.config["language"] = "de"
     assert snapshot.fingerprint() == first and len(snapshot.examples) == 18
     changed = project.snapshot().fingerprint()
@@ -76,11 +78,11 @@ def test_snapshot_fingerprint_ignores_positions_but_not_spans() -> None:
     project = load_project(GOLDEN)
     before = project.snapshot().fingerprint()
     example = project.examples[0]
-    project.replace_example(0, Example(example.text, example.intent, example.entities,
-                                       example.metadata, None))
+    replace_example(project, 0, Example(example.text, example.intent, example.entities,
+                                        example.metadata, None))
     assert project.snapshot().fingerprint() == before
-    project.replace_example(0, Example(example.text, example.intent,
-                                       (EntitySpan(0, 2, "x", example.text[:2]),)))
+    replace_example(project, 0, Example(example.text, example.intent,
+                                        (EntitySpan(0, 2, "x", example.text[:2]),)))
     assert project.snapshot().fingerprint() != before
 
 
@@ -90,5 +92,5 @@ def test_project_examples_in_file_order_with_sources() -> None:
     assert paths == sorted(paths, key=["extra.yaml", "nlu.yml"].index)
     lines = [e.source.line for e in project.examples if e.source.path.name == "nlu.yml"]
     assert lines == sorted(lines) and lines[0] == 8
-    assert project.intent_metadata("order_pizza") == {"sentiment": "neutral"}
+    assert intent_metadata(project, "order_pizza") == {"sentiment": "neutral"}
     assert project.nlu_paths[0].name == "extra.yaml"

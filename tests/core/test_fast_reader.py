@@ -13,8 +13,16 @@ from hypothesis import strategies as st
 
 from workbench.core import project_files
 from workbench.core.examples import Example
+from workbench.core.locations import example_locations
 from workbench.core.markup import parse_markup
 from workbench.core.project import load_project
+from workbench.core.project_edits import (
+    add_example,
+    remove_examples,
+    rename_intent,
+    replace_example,
+    replace_resource,
+)
 from workbench.core.yaml_io.fast_nlu import fast_parse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +117,7 @@ def test_fast_loaded_file_edits_with_minimal_diff(datasets_dir: Path,
     assert project.files[0].fast
     index = next(i for i, e in enumerate(project.examples) if e.text == "yup")
     example = project.examples[index]
-    project.replace_example(index, dataclasses.replace(example, text="yup!"))
+    replace_example(project, index, dataclasses.replace(example, text="yup!"))
     project.save()
     diff = difflib.unified_diff(source.read_text().splitlines(),
                                 path.read_text().splitlines(), lineterm="", n=0)
@@ -117,10 +125,11 @@ def test_fast_loaded_file_edits_with_minimal_diff(datasets_dir: Path,
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     assert changed == ["-    - yup", "+    - yup!"]
     assert project.files[0].fast  # written by line replacement, no ruamel round trip
-    project.add_example(Example("yes yes", "affirm"))  # shifts every later line
+    add_example(project, Example("yes yes", "affirm"))  # shifts every later line
     project.save()
     lines = path.read_text().splitlines()
-    for example, place in zip(project.examples, project.locations(), strict=True):
+    places = example_locations(project)
+    for example, place in zip(project.examples, places, strict=True):
         assert parse_markup(lines[place.line - 1].strip()[2:])[0] == example.text
 
 
@@ -130,13 +139,13 @@ def _edit(project) -> None:
 
     index = next(i for i, e in enumerate(project.examples) if e.text == "yup")
     example = project.examples[index]
-    project.replace_example(index, dataclasses.replace(example, text="yup!"))
-    project.add_example(Example("hey hey", "greet"))
-    project.remove_examples(project.examples_of("deny")[:2])
-    project.rename_intent("thankyou", "thanks")
+    replace_example(project, index, dataclasses.replace(example, text="yup!"))
+    add_example(project, Example("hey hey", "greet"))
+    remove_examples(project, project.examples_of("deny")[:2])
+    rename_intent(project, "thankyou", "thanks")
     synonym = project.synonyms[0]
-    project.replace_resource("synonyms", 0,
-                             Synonym(synonym.value, (*synonym.examples, "extra")))
+    replace_resource(project, "synonyms", 0,
+                     Synonym(synonym.value, (*synonym.examples, "extra")))
 
 
 @pytest.mark.parametrize("rounds", [1, 2])
@@ -150,7 +159,7 @@ def test_text_patch_save_equals_ruamel_save(datasets_dir: Path, tmp_path: Path,
         shutil.copyfile(source, path)  # not the read-only mode
         project = load_project(path)
         for _ in range(rounds):  # a second round edits an already patched file
-            _edit(project) if _ == 0 else project.remove_examples([0])
+            _edit(project) if _ == 0 else remove_examples(project, [0])
             assert project.save() == [path]
         assert project.files[0].fast is fast
         results.append(path.read_bytes())
@@ -250,17 +259,17 @@ def test_text_patch_property_same_bytes_as_ruamel(tmp_path_factory, ops) -> None
             if op == "edit" and count:
                 index = number % count
                 intent = project.examples[index].intent
-                project.replace_example(index, Example(text, intent))
+                replace_example(project, index, Example(text, intent))
             elif op == "add":
-                project.add_example(Example(text, project.intents[number % 2]))
+                add_example(project, Example(text, project.intents[number % 2]))
             elif op == "remove" and count > 1:
-                project.remove_examples([number % count])
+                remove_examples(project, [number % count])
             elif op == "rename" and f"r{number}" not in project.intents:
-                project.rename_intent(project.intents[number % 2], f"r{number}")
+                rename_intent(project, project.intents[number % 2], f"r{number}")
             elif op == "syn":
                 old = project.synonyms[0]
-                project.replace_resource("synonyms", 0,
-                                         Synonym(old.value, (*old.examples[1:], text)))
+                replace_resource(project, "synonyms", 0,
+                                 Synonym(old.value, (*old.examples[1:], text)))
         project.save()
         results.append(path.read_text(encoding="utf-8"))
     assert results[0] == results[1]

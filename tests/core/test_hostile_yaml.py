@@ -17,6 +17,7 @@ import pytest
 
 from workbench.core.examples import Example
 from workbench.core.project import load_project
+from workbench.core.project_edits import add_example
 from workbench.core.yaml_io.limits import MAX_ALIAS_NODES, MAX_DEPTH
 from workbench.core.yaml_io.roundtrip import YamlLoadError, detect_style, load_yaml
 
@@ -80,7 +81,7 @@ def test_save_with_a_bomb_file_never_touches_it(tmp_path: Path) -> None:
     bombed = NLU + "unrelated:\n" + _indented(BOMB, 2) + "\n"
     root = _project(tmp_path, {"data/nlu.yml": bombed})
     project = _load(root)
-    project.add_example(Example("see you", "bye"))
+    add_example(project, Example("see you", "bye"))
     written = project.save()
     assert written == [root / "data" / "other.yml"]
     assert (root / "data" / "nlu.yml").read_text(encoding="utf-8") == bombed

@@ -10,7 +10,19 @@ from pathlib import Path
 import pytest
 
 from workbench.core.examples import EntitySpan, Example, LookupTable, Synonym
+from workbench.core.locations import example_locations
 from workbench.core.project import NewFilesNeeded, load_project
+from workbench.core.project_edits import (
+    add_example,
+    add_intent,
+    insert_resource,
+    remove_examples,
+    remove_intent,
+    rename_intent,
+    replace_example,
+    replace_resource,
+)
+from workbench.core.saving import files_to_create
 from workbench.core.text_rules import TextRuleError
 from workbench.core.yaml_io.nlu_writer import SaveError
 
@@ -37,7 +49,7 @@ def test_project_edit_one_example_changes_one_line(golden_project: Path) -> None
     spans = (EntitySpan(4, 9, "size", "small"), EntitySpan(21, 27, "topping", "olives"))
     new = dataclasses.replace(old, text="one small pizza with olives please",
                               entities=spans)
-    project.replace_example(index, new)
+    replace_example(project, index, new)
     assert project.modified
     assert project.save() == [nlu]
     assert not project.modified
@@ -52,13 +64,13 @@ def test_project_add_example_goes_after_its_intent_block(golden_project: Path) -
     before = nlu.read_text()
     project = load_project(golden_project)
     oslo = EntitySpan(10, 16, "city", "Oslo")
-    bad = project.add_example(Example("a trip to [Oslo]", "book_trip", (oslo,)))
+    bad = add_example(project, Example("a trip to [Oslo]", "book_trip", (oslo,)))
     with pytest.raises(SaveError, match="markup"):
         project.save()  # "[Oslo](city)" inside brackets would read back differently
     assert nlu.read_text() == before
-    project.remove_examples([bad])
+    remove_examples(project, [bad])
     oslo = EntitySpan(10, 14, "city", "Oslo", role="destination")
-    project.add_example(Example("a trip to Oslo", "book_trip", (oslo,)))
+    add_example(project, Example("a trip to Oslo", "book_trip", (oslo,)))
     project.save()
     lines = nlu.read_text().splitlines()
     position = lines.index(
@@ -72,9 +84,9 @@ def test_project_new_intent_gets_a_new_block_in_chosen_file(golden_project: Path
     nlu = golden_project / "data" / "nlu.yml"
     before = nlu.read_text()
     project = load_project(golden_project)
-    project.add_intent("farewell", path=nlu)
-    project.add_example(Example("bye", "farewell"))
-    project.add_example(Example("see you later", "farewell"))
+    add_intent(project, "farewell", path=nlu)
+    add_example(project, Example("bye", "farewell"))
+    add_example(project, Example("see you later", "farewell"))
     assert project.save() == [nlu]
     after = nlu.read_text()
     assert after.startswith(before.split("responses:")[0].rstrip("\n"))
@@ -90,7 +102,7 @@ def test_project_rename_intent_keeps_quotes(golden_project: Path) -> None:
     nlu = golden_project / "data" / "nlu.yml"
     before = nlu.read_text()
     project = load_project(golden_project)
-    project.rename_intent("faq/ask_hours", "faq/opening_hours")
+    rename_intent(project, "faq/ask_hours", "faq/opening_hours")
     project.save()
     changed = _diff(before, nlu.read_text())
     assert len(changed) == 2
@@ -109,7 +121,7 @@ def test_project_list_style_edit_keeps_metadata(golden_project: Path) -> None:
     index = _index(project, "when do you open?")
     example = project.examples[index]
     edited = dataclasses.replace(example, text="when do you open")
-    project.replace_example(index, edited)
+    replace_example(project, index, edited)
     project.save()
     assert _diff(before, nlu.read_text()) == [
         '-  - text: "when do you open?"',
@@ -122,8 +134,8 @@ def test_project_list_style_edit_keeps_metadata(golden_project: Path) -> None:
 def test_project_remove_examples_and_delete_intent_block(golden_project: Path) -> None:
     nlu = golden_project / "data" / "nlu.yml"
     project = load_project(golden_project)
-    project.remove_examples(project.examples_of("book_trip"))
-    project.remove_intent("book_trip")
+    remove_examples(project, project.examples_of("book_trip"))
+    remove_intent(project, "book_trip")
     project.save()
     text = nlu.read_text()
     assert "book_trip" not in text and "- synonym: mushroom" in text
@@ -136,11 +148,11 @@ def test_project_resource_edits_touch_their_lines(golden_project: Path) -> None:
     project = load_project(golden_project)
     index = next(i for i, s in enumerate(project.synonyms) if s.value == "mushroom")
     old = project.synonyms[index]
-    project.replace_resource("synonyms", index,
-                             Synonym("mushroom", (*old.examples, "funghi")))
+    replace_resource(project, "synonyms", index,
+                     Synonym("mushroom", (*old.examples, "funghi")))
     table = next(i for i, t in enumerate(project.lookups) if t.name == "topping")
-    project.replace_resource("lookups", table,
-                             LookupTable("topping", ("pepperoni", "mushrooms")))
+    replace_resource(project, "lookups", table,
+                     LookupTable("topping", ("pepperoni", "mushrooms")))
     project.save()
     assert _diff(before, nlu.read_text()) == ["+    - funghi", "-    - ham"]
 
@@ -162,7 +174,8 @@ def test_project_mixed_indentation_file_keeps_untouched_lines(tmp_path: Path) ->
     )
     path.write_text(text)
     project = load_project(path)
-    project.replace_example(2, dataclasses.replace(project.examples[2], text="goodbye"))
+    replace_example(project, 2,
+                    dataclasses.replace(project.examples[2], text="goodbye"))
     project.save()
     assert _diff(text, path.read_text()) == ["-    - bye", "+    - goodbye"]
 
@@ -174,7 +187,7 @@ def test_project_interrupted_save_leaves_file_intact(golden_project: Path,
     project = load_project(golden_project)
     index = _index(project, "hello")
     example = project.examples[index]
-    project.replace_example(index, dataclasses.replace(example, text="hello!"))
+    replace_example(project, index, dataclasses.replace(example, text="hello!"))
 
     def broken_replace(src, dst):
         raise OSError("disk full")
@@ -198,17 +211,17 @@ def test_project_unwritable_example_raises_before_touching_files(golden_project:
     index = _index(project, "hello")
     example = project.examples[index]
     with pytest.raises(TextRuleError, match="U\\+000A"):
-        project.insert_resource("synonyms", 3, Synonym("bad", ("two\nlines",)))
+        insert_resource(project, "synonyms", 3, Synonym("bad", ("two\nlines",)))
     with pytest.raises(
         TextRuleError, match="U\\+000A \\(a line break\\) at position 4"
     ):
-        project.replace_example(index, dataclasses.replace(example, text="two\nlines"))
+        replace_example(project, index, dataclasses.replace(example, text="two\nlines"))
     # the writer's own last guard, for a value that bypassed the edit's check
     project.examples.replace(index, dataclasses.replace(example, text="two\nlines"))
     with pytest.raises(SaveError, match="line break"):
         project.save()
     assert nlu.read_bytes() == before
-    project.replace_example(index, dataclasses.replace(example, text="fixed"))
+    replace_example(project, index, dataclasses.replace(example, text="fixed"))
     project.save()
     assert "    - fixed\n" in nlu.read_text()
 
@@ -218,7 +231,7 @@ def test_project_metadata_on_text_block_example_switches_block_to_list(
     project = load_project(golden_project)
     index = _index(project, "hi there")
     example = project.examples[index]
-    project.replace_example(index, dataclasses.replace(example, metadata={"a": 1}))
+    replace_example(project, index, dataclasses.replace(example, metadata={"a": 1}))
     project.save()
     reloaded = load_project(golden_project)
     greet = [(e.text, e.metadata) for e in reloaded.examples if e.intent == "greet"]
@@ -230,10 +243,10 @@ def test_project_add_example_to_list_style_block(golden_project: Path) -> None:
     nlu = golden_project / "data" / "nlu.yml"
     before = nlu.read_text()
     project = load_project(golden_project)
-    project.add_example(Example("are you open late?", "faq/ask_hours"))
-    project.add_example(Example("open on monday?", "faq/ask_hours",
-                                (EntitySpan(8, 14, "day", "monday"),),
-                                metadata={"source": "chat"}))
+    add_example(project, Example("are you open late?", "faq/ask_hours"))
+    add_example(project, Example("open on monday?", "faq/ask_hours",
+                                 (EntitySpan(8, 14, "day", "monday"),),
+                                 metadata={"source": "chat"}))
     project.save()
     added = [line[1:] for line in _diff(before, nlu.read_text()) if line[0] == "+"]
     assert added[0] == "  - text: are you open late?"
@@ -263,10 +276,10 @@ def test_project_new_intent_in_empty_project_creates_nlu_file(tmp_path: Path) ->
     (tmp_path / "config.yml").write_text("language: en\n")
     project = load_project(tmp_path)
     assert project.examples == [] or len(project.examples) == 0
-    project.add_example(Example("hello", "greet"))
-    project.add_example(Example("hi", "greet"))
+    add_example(project, Example("hello", "greet"))
+    add_example(project, Example("hi", "greet"))
     new = tmp_path / "data" / "nlu.yml"
-    assert project.files_to_create() == [new]
+    assert files_to_create(project) == [new]
     with pytest.raises(NewFilesNeeded) as raised:  # asks before creating a file
         project.save()
     assert raised.value.paths == [new] and not new.exists()
@@ -280,11 +293,11 @@ def test_project_failed_save_then_retry_writes_new_blocks_once(golden_project: P
                                                               ) -> None:
     nlu = golden_project / "data" / "nlu.yml"
     project = load_project(golden_project)
-    project.insert_resource("synonyms", 2, Synonym("cheese", ("mozzarella",)))
-    project.insert_resource("synonyms", 3, Synonym("bad", (" padded",)))
+    insert_resource(project, "synonyms", 2, Synonym("cheese", ("mozzarella",)))
+    insert_resource(project, "synonyms", 3, Synonym("bad", (" padded",)))
     with pytest.raises(SaveError, match="surrounding spaces"):
         project.save()
-    project.replace_resource("synonyms", 3, Synonym("good", ("fine",)))
+    replace_resource(project, "synonyms", 3, Synonym("good", ("fine",)))
     project.save()
     extra = golden_project / "data" / "more" / "extra.yaml"
     text = nlu.read_text() + extra.read_text()
@@ -295,7 +308,7 @@ def test_project_failed_save_then_retry_writes_new_blocks_once(golden_project: P
 
 def test_project_new_intent_defaults_to_main_nlu_file(golden_project: Path) -> None:
     project = load_project(golden_project)
-    project.add_example(Example("ciao", "farewell"))
+    add_example(project, Example("ciao", "farewell"))
     assert project.save() == [golden_project / "data" / "nlu.yml"]
 
 
@@ -316,10 +329,10 @@ def test_project_locations_follow_saves(golden_project: Path, monkeypatch,
     nlu.write_text(text.replace(list_block, "  examples: |\n    - when\n    - open\n"))
     project = load_project(golden_project)
     for i in range(3):
-        project.add_example(Example(f"hi number {i}", "greet"))
+        add_example(project, Example(f"hi number {i}", "greet"))
     project.save()
     text_lines = nlu.read_text().splitlines()
-    places = project.locations()
+    places = example_locations(project)
     for example, place in zip(project.examples, places, strict=True):
         assert place is not None and place.path == nlu
         markup = text_lines[place.line - 1].strip()[2:]

@@ -10,6 +10,13 @@ import pytest
 
 from workbench.core.examples import EntitySpan, Example, Synonym
 from workbench.core.project import load_project
+from workbench.core.project_edits import (
+    add_intent,
+    insert_examples,
+    insert_resource,
+    remove_examples,
+    replace_example,
+)
 from workbench.core.recovery import (
     FORMAT_VERSION,
     apply_recovery,
@@ -38,13 +45,13 @@ def _keys(examples) -> list[tuple]:
 def _edit(project) -> None:
     """Annotate, replace, delete, insert, add an intent and a synonym."""
     first = project.examples[0]
-    project.replace_example(0, Example(
+    replace_example(project, 0, Example(
         first.text, first.intent, (EntitySpan(0, len(first.text), "greeting",
                                               first.text),), None, first.source))
-    project.remove_examples([1, 2])
-    project.insert_examples([(3, Example("yo pizza bot", "greet"))])
-    project.add_intent("lonely")
-    project.insert_resource("synonyms", 0, Synonym("XL", ("extra large one",)))
+    remove_examples(project, [1, 2])
+    insert_examples(project, [(3, Example("yo pizza bot", "greet"))])
+    add_intent(project, "lonely")
+    insert_resource(project, "synonyms", 0, Synonym("XL", ("extra large one",)))
 
 
 def test_written_content_restores_a_fresh_load_exactly(pizza: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.project import load_project
+from workbench.core.project_edits import remove_examples
 from workbench.core.yaml_io.roundtrip import (
     detect_style,
     dump_yaml,
@@ -99,6 +100,6 @@ def test_crlf_and_bom_file_round_trips(tmp_path: Path) -> None:
     path.write_bytes(text.encode("utf-8"))
     project = load_project(path)
     assert [e.text for e in project.examples] == ["hi", "hello"]
-    project.remove_examples([0])
+    remove_examples(project, [0])
     project.save()
     assert path.read_bytes() == text.replace("    - hi\r\n", "").encode("utf-8")

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from workbench.core.project_edits import replace_example
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "sample_projects"
 PIZZA = SAMPLES / "pizza"
@@ -284,7 +286,7 @@ def test_pizza_edit_and_save_touches_only_the_edited_lines(tmp_path: Path) -> No
     for index, example in enumerate(list(project.examples)):
         if example.text in edits:
             new = dataclasses.replace(example, text=edits[example.text])
-            project.replace_example(index, new)
+            replace_example(project, index, new)
     written = project.save()
     assert [p.name for p in written] == ["nlu.yml"]
     for path in sorted(PIZZA.rglob("*.yml")):

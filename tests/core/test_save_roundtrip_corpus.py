@@ -17,6 +17,13 @@ import pytest
 
 from workbench.core.examples import Example
 from workbench.core.project import Project, load_project
+from workbench.core.project_edits import (
+    add_example,
+    remove_examples,
+    remove_intent,
+    rename_intent,
+    replace_example,
+)
 
 # (name, text): the name is the intent the block holds (None: a resource block).
 BLOCKS: list[tuple[str | None, str]] = [
@@ -119,17 +126,18 @@ def _state(project: Project) -> dict:
 def _edit(project: Project, intent: str, edit: str) -> None:
     positions = project.examples_of(intent)
     if edit == "add":
-        project.add_example(Example("a new one", intent))
+        add_example(project, Example("a new one", intent))
     elif edit == "remove":
-        project.remove_examples([positions[0]])
+        remove_examples(project, [positions[0]])
     elif edit == "replace":
         old = project.examples[positions[-1]]
-        project.replace_example(positions[-1], dataclasses.replace(old, text="changed"))
+        replace_example(project, positions[-1],
+                        dataclasses.replace(old, text="changed"))
     elif edit == "delete_block":
-        project.remove_examples(positions)
-        project.remove_intent(intent)
+        remove_examples(project, positions)
+        remove_intent(project, intent)
     else:
-        project.rename_intent(intent, intent + "_renamed")
+        rename_intent(project, intent, intent + "_renamed")
 
 
 @pytest.mark.parametrize("newline,bom", [("\n", False), ("\r\n", True)],
@@ -142,8 +150,8 @@ def test_noop_save_is_byte_identical(tmp_path: Path, name: str, case: Case,
     path.write_bytes(data)
     project = load_project(path)
     assert not [i for i in project.load_issues if i.severity == "error"]
-    project.add_example(Example("temporary", "t_plain"))  # an edit undone in memory
-    project.remove_examples([project.examples_of("t_plain")[-1]])
+    add_example(project, Example("temporary", "t_plain"))  # an edit undone in memory
+    remove_examples(project, [project.examples_of("t_plain")[-1]])
     assert project.save() == []
     assert path.read_bytes() == data
 

@@ -15,6 +15,8 @@ import pytest
 
 from workbench.core.examples import Example
 from workbench.core.project import NewFilesNeeded, SaveError, load_project
+from workbench.core.project_edits import add_example, add_intent, replace_example
+from workbench.core.saving import files_to_create
 from workbench.core.yaml_io.atomic import is_temp_name, new_file_mode
 
 BROKEN = ('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n'
@@ -36,9 +38,9 @@ def test_broken_file_in_folder_is_never_written(make_project) -> None:
     project = load_project(root)
     broken = root / "data" / "nlu.yml"
     assert project.failed_paths == [broken]
-    project.add_example(Example("hey", "greet"))
+    add_example(project, Example("hey", "greet"))
     new = root / "data" / "nlu_2.yml"
-    assert project.files_to_create() == [new]
+    assert files_to_create(project) == [new]
     with pytest.raises(NewFilesNeeded) as raised:
         project.save()
     assert raised.value.paths == [new] and not new.exists()
@@ -57,8 +59,8 @@ def test_single_broken_file_refuses_to_save_and_writes_nowhere(tmp_path: Path) -
     other.write_text(GOOD)
     project = load_project(broken)
     assert project.failed_paths == [broken]
-    project.add_intent("new_intent")
-    project.add_example(Example("one example", "new_intent"))
+    add_intent(project, "new_intent")
+    add_example(project, Example("one example", "new_intent"))
     with pytest.raises(SaveError) as raised:
         project.save(create_files=True)
     assert str(broken) in str(raised.value) and "fix" in str(raised.value)
@@ -77,8 +79,8 @@ def test_single_file_project_saves_into_that_file(tmp_path: Path) -> None:
     path = tmp_path / "mine.yml"
     path.write_text(GOOD)
     project = load_project(path)
-    project.add_example(Example("ciao", "bye"))
-    assert project.files_to_create() == []
+    add_example(project, Example("ciao", "bye"))
+    assert files_to_create(project) == []
     assert project.save() == [path]
     assert other.read_text() == GOOD
     assert [(e.intent, e.text) for e in load_project(path).examples][-1] == ("bye",
@@ -89,7 +91,7 @@ def test_empty_single_file_takes_new_intents(tmp_path: Path) -> None:
     path = tmp_path / "empty.yml"
     path.write_text("")
     project = load_project(path)
-    project.add_example(Example("hi", "greet"))
+    add_example(project, Example("hi", "greet"))
     assert project.save() == [path]
     assert [e.text for e in load_project(path).examples] == ["hi"]
 
@@ -104,7 +106,7 @@ def test_folder_without_rasa_data_says_so_and_asks_before_creating(tmp_path: Pat
     assert len(issues) == 1 and issues[0].severity == "warning"
     assert "config.yml" in issues[0].message and "3 file(s)" in issues[0].message
     assert str(tmp_path) in issues[0].message and issues[0].hint
-    project.add_example(Example("hi", "greet"))
+    add_example(project, Example("hi", "greet"))
     with pytest.raises(NewFilesNeeded):
         project.save()
     assert not (tmp_path / "data").exists()
@@ -132,7 +134,7 @@ def test_symlinked_data_file_is_written_through(make_project, tmp_path: Path) ->
     link = root / "data" / "nlu.yml"
     link.symlink_to(shared)
     project = load_project(root)
-    project.add_example(Example("hey", "greet"))
+    add_example(project, Example("hey", "greet"))
     assert project.save() == [link]
     assert link.is_symlink() and os.readlink(link) == str(shared)
     assert "- hey" in shared.read_text()
@@ -148,7 +150,7 @@ def test_read_only_file_is_refused_before_anything_is_written(golden_project: Pa
     extra.chmod(0o444)
     for index, example in enumerate(project.examples):  # edit both files
         if example.text in ("hey", "servus"):
-            project.replace_example(index, dataclasses.replace(example, text="yo"))
+            replace_example(project, index, dataclasses.replace(example, text="yo"))
     with pytest.raises(SaveError) as raised:
         project.save()
     assert str(extra) in str(raised.value) and "chmod" in str(raised.value)
@@ -163,8 +165,8 @@ def test_folder_error_names_the_data_file_not_the_temp(golden_project: Path,
     nlu = golden_project / "data" / "nlu.yml"
     project = load_project(golden_project)
     index = next(i for i, e in enumerate(project.examples) if e.text == "hi there")
-    project.replace_example(index, dataclasses.replace(project.examples[index],
-                                                       text="hi you"))
+    replace_example(project, index, dataclasses.replace(project.examples[index],
+                                                        text="hi you"))
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", kwargs.get("dir"))
@@ -186,7 +188,7 @@ def test_error_on_second_file_leaves_first_unwritten(golden_project: Path,
     project = load_project(golden_project)
     for index, example in enumerate(project.examples):
         if example.text in ("hey", "servus"):
-            project.replace_example(index, dataclasses.replace(example, text="yo"))
+            replace_example(project, index, dataclasses.replace(example, text="yo"))
     real = tempfile.mkstemp
     calls = []
 
@@ -223,8 +225,8 @@ def test_stale_temp_files_are_removed_on_open(golden_project: Path) -> None:
 def test_new_file_never_replaces_a_file_that_appeared(make_project) -> None:
     root = make_project({"config.yml": "language: en\n"})
     project = load_project(root)
-    project.add_example(Example("hi", "greet"))
-    assert project.files_to_create() == [root / "data" / "nlu.yml"]
+    add_example(project, Example("hi", "greet"))
+    assert files_to_create(project) == [root / "data" / "nlu.yml"]
     (root / "data").mkdir()
     (root / "data" / "nlu.yml").write_text("mine\n")
     with pytest.raises(SaveError):
@@ -242,8 +244,8 @@ def _save_forever(root: Path, variants: list[tuple[str, str]]) -> None:
         for index, example in enumerate(project.examples):
             if example.text in (old, old + " too"):
                 suffix = example.text[len(old):]
-                project.replace_example(index,
-                                        dataclasses.replace(example, text=new + suffix))
+                replace_example(project, index,
+                                dataclasses.replace(example, text=new + suffix))
         project.save()
         turn += 1
 
@@ -255,18 +257,19 @@ def test_sigkill_during_saves_leaves_old_or_new_content(golden_project: Path) ->
     project = load_project(golden_project)
     for index, example in enumerate(project.examples):
         if example.text == "servus":
-            project.replace_example(index, dataclasses.replace(example, text="hey too"))
+            replace_example(project, index,
+                            dataclasses.replace(example, text="hey too"))
     project.save()
     files = (nlu, extra)
     state_a = tuple(p.read_bytes() for p in files)
     variants = [("hey", "yo"), ("yo", "hey")]
-    project.replace_example(project.examples.index(next(
+    replace_example(project, project.examples.index(next(
         e for e in project.examples if e.text == "hey")),
         dataclasses.replace(next(e for e in project.examples if e.text == "hey"),
-                            text="yo"))
+                    text="yo"))
     index = next(i for i, e in enumerate(project.examples) if e.text == "hey too")
-    project.replace_example(index, dataclasses.replace(project.examples[index],
-                                                       text="yo too"))
+    replace_example(project, index, dataclasses.replace(project.examples[index],
+                                                        text="yo too"))
     project.save()
     state_b = tuple(p.read_bytes() for p in files)
     assert state_a != state_b

@@ -14,6 +14,14 @@ from hypothesis import strategies as st
 
 from workbench.core.examples import EntitySpan, Example, LookupTable, Synonym
 from workbench.core.project import SaveError, load_project
+from workbench.core.project_edits import (
+    add_example,
+    add_intent,
+    insert_examples,
+    insert_resource,
+    rename_intent,
+    replace_example,
+)
 from workbench.core.text_rules import (
     FORBIDDEN,
     TextRuleError,
@@ -87,13 +95,13 @@ def test_project_edits_are_refused_before_anything_changes(golden_project: Path
     count, intents = len(project.examples), list(project.intents)
     first = project.examples[0]
     attempts = [
-        lambda: project.add_example(Example("bad\x07", "greet")),
-        lambda: project.replace_example(0, dataclasses.replace(first, text="a\x1bb")),
-        lambda: project.insert_examples([(0, Example("x", "gr\x7feet"))]),
-        lambda: project.add_intent("new\u2028intent"),
-        lambda: project.rename_intent("greet", "hello\x00"),
-        lambda: project.insert_resource("synonyms", 0, Synonym("v", ("a\x85",))),
-        lambda: project.insert_resource("lookups", 0, LookupTable("t\ufffe", ("a",))),
+        lambda: add_example(project, Example("bad\x07", "greet")),
+        lambda: replace_example(project, 0, dataclasses.replace(first, text="a\x1bb")),
+        lambda: insert_examples(project, [(0, Example("x", "gr\x7feet"))]),
+        lambda: add_intent(project, "new\u2028intent"),
+        lambda: rename_intent(project, "greet", "hello\x00"),
+        lambda: insert_resource(project, "synonyms", 0, Synonym("v", ("a\x85",))),
+        lambda: insert_resource(project, "lookups", 0, LookupTable("t\ufffe", ("a",))),
     ]
     for attempt in attempts:
         with pytest.raises(TextRuleError,
@@ -119,7 +127,7 @@ def test_escaped_characters_on_disk_are_issues_and_stay_in_the_file(tmp_path: Pa
                       ("bad-character", 8, "error")]
     assert "the role of entity 'e' contains U+0007" in project.load_issues[1].message
     assert [e.text for e in project.examples] == ["hi"]
-    project.add_example(Example("hello", "greet"))
+    add_example(project, Example("hello", "greet"))
     project.save(create_files=True)
     saved = path.read_text(encoding="utf-8")
     for line in text.splitlines()[5:]:
@@ -166,7 +174,7 @@ def test_any_example_is_refused_or_loads_back_equal(example: Example) -> None:
         path.write_text(SMALL_NLU, encoding="utf-8")
         project = load_project(path)
         try:
-            project.add_example(example)
+            add_example(project, example)
         except TextRuleError as error:
             assert _has_forbidden(example) and "U+" in error.message
             assert not project.modified

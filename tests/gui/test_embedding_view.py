@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+from workbench.core.project_edits import remove_examples
 from workbench.training.events import EmbeddingsProjected, frozen_array
 
 TEXTS = [f"example number {i}" for i in range(9)]
@@ -150,12 +151,12 @@ def test_training_shows_embeddings_and_click_jumps_to_example(qtbot, tiny_window
     # and an example that is gone only says so.
     trained = project.examples[clicked]
     other = 0 if clicked != 0 else 1
-    project.remove_examples([other])
+    remove_examples(project, [other])
     now = project.examples.index(trained)
     with qtbot.waitSignal(view.example_activated) as moved:
         view._on_point_clicked(clicked)
     assert moved.args[0] == now
-    project.remove_examples([now])
+    remove_examples(project, [now])
     with qtbot.assertNotEmitted(view.example_activated):
         view._on_point_clicked(clicked)
     assert "edited or removed since training" in view.status.text()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.gui.conftest import TINY
+from workbench.core.project_edits import add_example
 from workbench.qt.views.runs_panel import CHANGED, MODEL
 
 pytest.importorskip("torch")
@@ -199,6 +200,8 @@ def test_hidden_charts_are_drawn_when_the_tab_is_shown(qtbot, tiny_window):
 
 def test_training_error_shows_a_message_and_the_app_stays_usable(
         qtbot, settings_store, prompter, tmp_path):
+    from workbench.core.examples import Example
+
     root = tmp_path / "one"
     (root / "data").mkdir(parents=True)
     (root / "data" / "nlu.yml").write_text(
@@ -216,8 +219,8 @@ def test_training_error_shows_a_message_and_the_app_stays_usable(
         assert view.train_button.isEnabled() and not view.stop_button.isEnabled()
         assert view.active is None and not win.tester_view.has_model
         # the project is still there and editable
-        assert callable(win.session.project.add_example)
         assert win.session.project is not None
+        add_example(win.session.project, Example("still editable", "greet"))
     finally:
         win.discard_and_close()
 
@@ -229,7 +232,7 @@ def test_ctrl_t_trains_unsaved_edits(qtbot, tiny_window):
     view = tiny_window.train_view
     project = tiny_window.session.project
     before = len(project.examples)
-    project.add_example(Example("a brand new unsaved greeting", "greet"))
+    add_example(project, Example("a brand new unsaved greeting", "greet"))
     seen = _events(view)
     view.epochs_box.setValue(1)
     with qtbot.waitSignal(view.worker.finished, timeout=TIMEOUT):
@@ -248,7 +251,7 @@ def test_continue_training_finetunes_the_active_model(qtbot, tiny_window):
     base = view.active
     project = tiny_window.session.project
     for text in ("when do you open", "opening hours please", "are you open now"):
-        project.add_example(Example(text, "ask_hours"))  # a new intent is allowed
+        add_example(project, Example(text, "ask_hours"))  # a new intent is allowed
     seen = _train(qtbot, view, epochs=1, finetune=True)
     started = next(e for e in seen if isinstance(e, TrainingStarted))
     assert started.finetune_from == str(base)

@@ -8,6 +8,7 @@ import numpy as np
 from tests.training.conftest import tiny_config
 from workbench.core.examples import Example
 from workbench.core.project import load_project
+from workbench.core.project_edits import add_example, replace_example
 from workbench.nlu.pipeline import PipelineConfig, featurize_training_data
 from workbench.training.events import EmbeddingsProjected, TrainingFinished
 from workbench.training.fingerprint import data_fingerprints
@@ -37,11 +38,11 @@ def _with_duplicates(project):
     """Same text in two intents, an identical duplicate, an edited example."""
     hello = [e for e in project.examples if e.intent == "greet"][1]
     assert hello is not project.examples[0]
-    project.add_example(Example(hello.text, "goodbye"))
-    project.add_example(Example(hello.text, "greet"))
+    add_example(project, Example(hello.text, "goodbye"))
+    add_example(project, Example(hello.text, "greet"))
     first = project.examples[0]
-    project.replace_example(0, Example(first.text + " please", first.intent,
-                                       first.entities))
+    replace_example(project, 0, Example(first.text + " please", first.intent,
+                                        first.entities))
     return project.snapshot()
 
 

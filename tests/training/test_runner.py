@@ -11,6 +11,7 @@ import pytest
 from tests.training.conftest import tiny_config
 from workbench.core.examples import Example
 from workbench.core.project import load_project
+from workbench.core.project_edits import add_example, replace_example
 from workbench.training.control import StopToken
 from workbench.training.events import (
     EmbeddingsProjected,
@@ -91,7 +92,7 @@ def test_cache_reuses_what_did_not_change(tiny_project):
 
     project = load_project(tiny_project)
     index = project.examples_of("greet")[0]
-    project.replace_example(index, Example("hello friend", "greet"))
+    replace_example(project, index, Example("hello friend", "greet"))
     _, edited = train(tiny_project, snapshot=project.snapshot(),
                       config=tiny_config(epochs=3))
     assert {"tokenizer", "features", "diet", *FEATURIZERS} <= set(edited.nodes_run)
@@ -141,7 +142,7 @@ def test_finetune_with_new_intent(tiny_project):
     project = load_project(tiny_project)
     for text in ("when do you open", "what are your opening hours", "are you open now",
                  "opening times please"):
-        project.add_example(Example(text, "ask_hours"))
+        add_example(project, Example(text, "ask_hours"))
     events, tuned = train(tiny_project, snapshot=project.snapshot(),
                           finetune_from=base.model_path, epochs=2)
     assert isinstance(tuned, TrainingFinished), tuned
@@ -227,7 +228,7 @@ def test_entity_types_annotated_across_commas_are_kept_whole(tiny_project):
     project = load_project(tiny_project)
     index = project.examples_of("order_pizza")[0]
     text, spans = parse_markup("one [large, thin](size) margherita please")
-    project.replace_example(index, Example(text, "order_pizza", spans))
+    replace_example(project, index, Example(text, "order_pizza", spans))
     events, final = train(tiny_project, snapshot=project.snapshot())
     assert isinstance(final, TrainingFinished), final
     notes = [e.message for e in events if isinstance(e, TrainingNote)]

@@ -6,6 +6,7 @@ import numpy as np
 
 from tests.training.conftest import tiny_config
 from workbench.core.project import load_project
+from workbench.core.project_edits import add_example
 from workbench.nlu.corpus import prepare_corpus
 from workbench.nlu.pipeline import featurize_training_data
 from workbench.training.corpus_storage import load_corpus, save_corpus
@@ -48,7 +49,7 @@ def test_prepared_corpus_round_trip(tiny_project, tmp_path):
     from workbench.nlu.tokenizers import WhitespaceTokenizer
 
     project = load_project(tiny_project)
-    project.add_example(project.examples[3])  # a duplicate, merged into example 3
+    add_example(project, project.examples[3])  # a duplicate, merged into example 3
     snapshot = project.snapshot()
     prepared = prepare_corpus(snapshot, WhitespaceTokenizer())
     assert any(prepared.merged_indices)

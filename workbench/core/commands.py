@@ -15,33 +15,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.core.examples import EntitySpan, Example
+from workbench.core.project_edits import (
+    add_example,
+    add_intent,
+    insert_examples,
+    remove_examples,
+    remove_intent,
+    rename_intent,
+    replace_example,
+    set_intents,
+)
 
 # Synonym / regex / lookup-table edits live in their own module; re-exported here so
 # that every command is reachable as ``workbench.core.commands.<Name>``.
-from workbench.core.resource_commands import (
-    AddLookup,
-    AddRegex,
-    AddResource,
-    AddSynonym,
-    RemoveLookup,
-    RemoveRegex,
-    RemoveResource,
-    RemoveSynonym,
-    ReplaceLookup,
-    ReplaceRegex,
-    ReplaceResource,
-    ReplaceSynonym,
-)
+from workbench.core.resource_commands import ResourceEdit
 
 if TYPE_CHECKING:
     from workbench.core.project import Project
 
 __all__ = [
-    "AddExample", "AddIntent", "AddLookup", "AddRegex", "AddResource", "AddSynonym",
-    "AnnotateEverywhere", "Command", "DeleteIntent", "MergeIntents", "MoveExamples",
-    "RemoveExamples", "RemoveLookup", "RemoveRegex", "RemoveResource",
-    "RemoveSynonym", "RenameIntent", "ReplaceExample", "ReplaceLookup", "ReplaceRegex",
-    "ReplaceResource", "ReplaceSynonym", "UndoStack",
+    "AddExample", "AddIntent", "AnnotateEverywhere", "Command", "DeleteIntent",
+    "MergeIntents", "MoveExamples", "RemoveExamples", "RenameIntent", "ReplaceExample",
+    "ResourceEdit", "UndoStack",
 ]
 
 
@@ -65,7 +60,7 @@ class _IntentGuard:
 
     def restore(self, project: Project) -> None:
         if self._intents_before is not None and project.intents != self._intents_before:
-            project.set_intents(self._intents_before)
+            set_intents(project, self._intents_before)
 
 
 class AddExample(_IntentGuard):
@@ -78,11 +73,11 @@ class AddExample(_IntentGuard):
 
     def redo(self, project: Project) -> None:
         self.remember(project)
-        self.index = project.add_example(self.example, self.index)
+        self.index = add_example(project, self.example, self.index)
 
     def undo(self, project: Project) -> None:
         assert self.index is not None
-        project.remove_examples([self.index])
+        remove_examples(project, [self.index])
         self.restore(project)
 
 
@@ -95,10 +90,10 @@ class RemoveExamples:
         self.text = f"Remove {_count(len(self.indices), 'example')}"
 
     def redo(self, project: Project) -> None:
-        self._removed = project.remove_examples(self.indices)
+        self._removed = remove_examples(project, self.indices)
 
     def undo(self, project: Project) -> None:
-        project.insert_examples(self._removed)
+        insert_examples(project, self._removed)
 
 
 class ReplaceExample(_IntentGuard):
@@ -112,11 +107,11 @@ class ReplaceExample(_IntentGuard):
 
     def redo(self, project: Project) -> None:
         self.remember(project)
-        self._old = project.replace_example(self.index, self.example)
+        self._old = replace_example(project, self.index, self.example)
 
     def undo(self, project: Project) -> None:
         assert self._old is not None
-        project.replace_example(self.index, self._old)
+        replace_example(project, self.index, self._old)
         self.restore(project)
 
 
@@ -130,11 +125,11 @@ class _Retarget(_IntentGuard):
 
     def _retarget(self, project: Project) -> None:
         for index, example in self._old:
-            project.replace_example(index, replace(example, intent=self.target))
+            replace_example(project, index, replace(example, intent=self.target))
 
     def undo(self, project: Project) -> None:
         for index, example in self._old:
-            project.replace_example(index, example)
+            replace_example(project, index, example)
         self.restore(project)
 
 
@@ -163,12 +158,12 @@ class RenameIntent:
     def redo(self, project: Project) -> None:
         indices = project.examples_of(self.old)
         self._examples = [(i, project.examples[i]) for i in indices]
-        project.rename_intent(self.old, self.new)
+        rename_intent(project, self.old, self.new)
 
     def undo(self, project: Project) -> None:
-        project.rename_intent(self.new, self.old)
+        rename_intent(project, self.new, self.old)
         for index, example in self._examples:  # the very same objects as before
-            project.replace_example(index, example)
+            replace_example(project, index, example)
 
 
 class MergeIntents(_Retarget):
@@ -189,7 +184,7 @@ class MergeIntents(_Retarget):
             first = min((intents.index(s) for s in self.sources if s in intents),
                         default=len(intents))
             intents.insert(first, self.target)
-        project.set_intents([name for name in intents if name not in names])
+        set_intents(project, [name for name in intents if name not in names])
         self._retarget(project)
 
 
@@ -203,12 +198,12 @@ class DeleteIntent:
         self.text = f"Delete intent {name}"
 
     def redo(self, project: Project) -> None:
-        self._removed = project.remove_examples(project.examples_of(self.name))
-        self._position = project.remove_intent(self.name)
+        self._removed = remove_examples(project, project.examples_of(self.name))
+        self._position = remove_intent(project, self.name)
 
     def undo(self, project: Project) -> None:
-        project.add_intent(self.name, self._position)
-        project.insert_examples(self._removed)
+        add_intent(project, self.name, self._position)
+        insert_examples(project, self._removed)
 
 
 class AddIntent:
@@ -219,10 +214,10 @@ class AddIntent:
         self.text = f"Add intent {name}"
 
     def redo(self, project: Project) -> None:
-        project.add_intent(self.name, path=self.path)
+        add_intent(project, self.name, path=self.path)
 
     def undo(self, project: Project) -> None:
-        project.remove_intent(self.name)
+        remove_intent(project, self.name)
 
 
 class AnnotateEverywhere:
@@ -278,12 +273,12 @@ class AnnotateEverywhere:
             merged = tuple(sorted((*old.entities, *spans),
                                   key=lambda s: (s.start, s.end)))
             new = replace(old, entities=merged)
-            project.replace_example(index, new)
+            replace_example(project, index, new)
             self._changes.append((index, old, new))
 
     def undo(self, project: Project) -> None:
         for index, old, _ in reversed(self._changes):
-            project.replace_example(index, old)
+            replace_example(project, index, old)
 
 
 class UndoStack:

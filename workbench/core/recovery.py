@@ -6,9 +6,9 @@ and periodically). A clean save or an explicit discard deletes the file. When a
 project is opened and a recovery file exists, the previous session did not end
 cleanly: the window offers to restore.
 
-Restoring applies the difference to the freshly loaded project through its normal
-mutation methods, so unchanged examples keep their place in the YAML files and saving
-afterwards writes a minimal diff.
+Restoring applies the difference to the freshly loaded project through the normal
+edits (``project_edits``), so unchanged examples keep their place in the YAML files
+and saving afterwards writes a minimal diff.
 """
 
 from __future__ import annotations
@@ -28,6 +28,16 @@ from workbench.core.examples import (
     LookupTable,
     RegexPattern,
     Synonym,
+)
+from workbench.core.project_edits import (
+    add_intent,
+    insert_examples,
+    insert_resource,
+    remove_examples,
+    remove_intent,
+    remove_resource,
+    replace_example,
+    replace_resource,
 )
 
 if TYPE_CHECKING:
@@ -179,26 +189,24 @@ def apply_recovery(project: Project, content: RecoveredContent) -> None:
             for offset in range(i2 - i1):
                 old = project.examples[i1 + offset]
                 new = content.examples[j1 + offset]
-                project.replace_example(
-                    i1 + offset, Example(
-                        new.text, new.intent, new.entities, new.metadata, old.source
-                    )
-                )
+                replace_example(project, i1 + offset, Example(
+                    new.text, new.intent, new.entities, new.metadata, old.source
+                ))
             continue
         if i2 > i1:
-            project.remove_examples(range(i1, i2))
+            remove_examples(project, range(i1, i2))
         if j2 > j1:
-            project.insert_examples(
+            insert_examples(project, [
                 (i1 + k, content.examples[j1 + k]) for k in range(j2 - j1)
-            )
+            ])
     for name in content.intents:
         if name not in project.intents:
-            project.add_intent(name)
+            add_intent(project, name)
     used = {e.intent for e in project.examples}
     for name in [
         n for n in project.intents if n not in content.intents and n not in used
     ]:
-        project.remove_intent(name)
+        remove_intent(project, name)
     for kind, items in content.resources.items():
         _apply_resources(project, kind, items)
     if content.config_text is not None:
@@ -212,11 +220,11 @@ def _apply_resources(project: Project, kind: str, items: tuple[Any, ...]) -> Non
             if (_name(present[index]), _values(present[index])) != (
                 _name(item), _values(item)
             ):
-                project.replace_resource(kind, index, item)
+                replace_resource(project, kind, index, item)
         else:
-            project.insert_resource(kind, index, item)
+            insert_resource(project, kind, index, item)
     while len(getattr(project, kind)) > len(items):
-        project.remove_resource(kind, len(getattr(project, kind)) - 1)
+        remove_resource(project, kind, len(getattr(project, kind)) - 1)
 
 
 def _key(example: Example) -> tuple[Any, ...]:

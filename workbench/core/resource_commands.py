@@ -2,133 +2,85 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from workbench.core.examples import LookupTable, RegexPattern, Synonym
+from workbench.core.project_edits import (
+    Resource,
+    insert_resource,
+    remove_resource,
+    replace_resource,
+    resource_list,
+)
 
 if TYPE_CHECKING:
     from workbench.core.project import Project
 
-Resource = Synonym | RegexPattern | LookupTable
+_WORDS = {"synonyms": "synonym", "regexes": "regex", "lookups": "lookup table"}
 
 
-class AddResource:
-    """Add a synonym, regex or lookup table (kind "synonyms"/"regexes"/"lookups")."""
+class ResourceEdit:
+    """Add, remove or replace one item of a resource list, undoably.
 
-    kind = ""
+    Build one with :meth:`add`, :meth:`remove` or :meth:`replace`. Each is the same
+    move: the place ``index`` of the list ``kind`` goes from holding nothing or an item
+    to holding an item or nothing; undo makes the reverse move with the very object
+    that was there before.
 
-    def __init__(self, item: Resource, index: int | None = None,
-                 kind: str | None = None) -> None:
-        self.kind = kind or self.kind
-        self.item, self.index = item, index
-        self.text = f"Add {_resource_word(self.kind)} {_resource_name(item)}"
+    Args:
+        kind: ``"synonyms"``, ``"regexes"`` or ``"lookups"`` (or the singular).
+        index: The place; ``None`` appends (only when adding).
+        item: What the place holds after ``redo``; ``None`` removes.
+        adds: The place is new (the item is inserted, not replacing one).
+        text: The edit as the undo menu names it.
+    """
 
-    def redo(self, project: Project) -> None:
-        items = getattr(project, self.kind)
-        self.index = len(items) if self.index is None else self.index
-        project.insert_resource(self.kind, self.index, self.item)
-
-    def undo(self, project: Project) -> None:
-        assert self.index is not None
-        project.remove_resource(self.kind, self.index)
-
-
-class RemoveResource:
-    """Remove the item at ``index`` of a resource list."""
-
-    kind = ""
-
-    def __init__(self, index: int, kind: str | None = None) -> None:
-        self.kind = kind or self.kind
-        self.index = index
-        self._item: Resource | None = None
-        self.text = f"Remove {_resource_word(self.kind)}"
-
-    def redo(self, project: Project) -> None:
-        self._item = project.remove_resource(self.kind, self.index)
-
-    def undo(self, project: Project) -> None:
-        assert self._item is not None
-        project.insert_resource(self.kind, self.index, self._item)
-
-
-class ReplaceResource:
-    """Change an item of a resource list (its name or its entries)."""
-
-    kind = ""
-
-    def __init__(self, index: int, item: Resource, kind: str | None = None) -> None:
-        self.kind = kind or self.kind
-        self.index, self.item = index, item
+    def __init__(self, kind: str, index: int | None, item: Resource | None, *,
+                 adds: bool, text: str) -> None:
+        self.kind, self.index, self.item, self.adds = kind, index, item, adds
+        self.text = text
         self._old: Resource | None = None
-        self.text = f"Edit {_resource_word(self.kind)} {_resource_name(item)}"
+
+    @classmethod
+    def add(cls, kind: str, item: Resource, index: int | None = None) -> ResourceEdit:
+        """Insert ``item`` at ``index`` (default: at the end)."""
+        return cls(kind, index, item, adds=True,
+                   text=f"Add {_word(kind)} {_name(item)}")
+
+    @classmethod
+    def remove(cls, kind: str, index: int) -> ResourceEdit:
+        """Remove the item at ``index``."""
+        return cls(kind, index, None, adds=False, text=f"Remove {_word(kind)}")
+
+    @classmethod
+    def replace(cls, kind: str, index: int, item: Resource) -> ResourceEdit:
+        """Change the item at ``index`` (its name or its entries) to ``item``."""
+        return cls(kind, index, item, adds=False,
+                   text=f"Edit {_word(kind)} {_name(item)}")
 
     def redo(self, project: Project) -> None:
-        self._old = project.replace_resource(self.kind, self.index, self.item)
+        if self.index is None:
+            self.index = len(resource_list(project, self.kind))
+        self._old = self._put(project, self.item, occupied=not self.adds)
 
     def undo(self, project: Project) -> None:
-        assert self._old is not None
-        project.replace_resource(self.kind, self.index, self._old)
+        self._put(project, self._old, occupied=self.item is not None)
+
+    def _put(self, project: Project, item: Resource | None, *,
+             occupied: bool) -> Resource | None:
+        """Make the place hold ``item`` (None: no place); return what it held."""
+        assert self.index is not None
+        if not occupied:
+            assert item is not None
+            insert_resource(project, self.kind, self.index, item)
+            return None
+        if item is None:
+            return remove_resource(project, self.kind, self.index)
+        return replace_resource(project, self.kind, self.index, item)
 
 
-class AddSynonym(AddResource):
-    """Add a synonym."""
-
-    kind = "synonyms"
+def _word(kind: str) -> str:
+    return _WORDS.get(kind, kind)
 
 
-class RemoveSynonym(RemoveResource):
-    """Remove a synonym."""
-
-    kind = "synonyms"
-
-
-class ReplaceSynonym(ReplaceResource):
-    """Change a synonym."""
-
-    kind = "synonyms"
-
-
-class AddRegex(AddResource):
-    """Add a regex."""
-
-    kind = "regexes"
-
-
-class RemoveRegex(RemoveResource):
-    """Remove a regex."""
-
-    kind = "regexes"
-
-
-class ReplaceRegex(ReplaceResource):
-    """Change a regex."""
-
-    kind = "regexes"
-
-
-class AddLookup(AddResource):
-    """Add a lookup table."""
-
-    kind = "lookups"
-
-
-class RemoveLookup(RemoveResource):
-    """Remove a lookup table."""
-
-    kind = "lookups"
-
-
-class ReplaceLookup(ReplaceResource):
-    """Change a lookup table."""
-
-    kind = "lookups"
-
-
-def _resource_word(kind: str) -> str:
-    words = {"synonyms": "synonym", "regexes": "regex", "lookups": "lookup table"}
-    return words.get(kind, kind)
-
-
-def _resource_name(item: Any) -> str:
+def _name(item: Resource) -> str:
     return str(getattr(item, "value", None) or getattr(item, "name", ""))

@@ -26,6 +26,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from workbench.core.config_file import config_write
 from workbench.core.project_files import DataFile
+from workbench.core.project_origins import intent_blocks
 from workbench.core.yaml_io.atomic import (
     CommitError,
     FileWrite,
@@ -239,7 +240,7 @@ def _apply_to_trees(project: Project, touched: list[DataFile], plans: list[Plan]
 
 def _plan_intents(project: Project, plans: list[Plan], removals: list[Any],
                   additions: list[Any]) -> None:
-    blocks = project.intent_blocks()
+    blocks = intent_blocks(project)
     first_of: dict[str, IntentBlock] = {}
     for block in blocks:
         first_of.setdefault(block.name, block)

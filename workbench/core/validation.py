@@ -65,10 +65,12 @@ def validate(project: Project, *, few_examples: int = FEW_EXAMPLES) -> list[Issu
 
 def _current_positions(project: Project, issues: list[Issue]) -> list[Issue]:
     """Point issues at where their example is now (lines move when files are saved)."""
-    locate = getattr(project, "locations", None)  # absent on plain read-only inputs
-    if locate is None:
+    from workbench.core.locations import example_locations
+    from workbench.core.project import Project
+
+    if not isinstance(project, Project):  # a ValidationInput copy has no files
         return issues
-    places = locate()
+    places = example_locations(project)
     result = []
     for issue in issues:
         place = places[issue.example_index] if issue.example_index is not None else None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from workbench.core.load_checks import NO_PROJECT_DATA
+from workbench.core.project_origins import intent_blocks
 from workbench.core.recovery import apply_recovery, differs, read_recovery
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def failed_summary(project: Project) -> str | None:
 
 def new_intents(project: Project) -> list[str]:
     """Intents with no block in any file yet: a save writes them into a new block."""
-    written = {block.name for block in project.intent_blocks()}
+    written = {block.name for block in intent_blocks(project)}
     return [name for name in project.intents if name not in written]
 
 

@@ -219,16 +219,16 @@ class ProjectSession(QObject):
     def add_resource(self, kind: str, name: str, items: tuple[str, ...] = ()) -> bool:
         """Add an entry to ``kind``: "synonyms", "regexes" or "lookups"."""
         return self.push(
-            commands.AddResource(_RESOURCE_TYPES[kind](name, tuple(items)), kind=kind)
+            commands.ResourceEdit.add(kind, _RESOURCE_TYPES[kind](name, tuple(items)))
         )
 
     def replace_resource(self, kind: str, index: int, item: Any) -> bool:
         """Replace a resource entry."""
-        return self.push(commands.ReplaceResource(index, item, kind=kind))
+        return self.push(commands.ResourceEdit.replace(kind, index, item))
 
     def remove_resource(self, kind: str, index: int) -> bool:
         """Remove a resource entry."""
-        return self.push(commands.RemoveResource(index, kind=kind))
+        return self.push(commands.ResourceEdit.remove(kind, index))
 
     def apply_fix(self, issue: Issue) -> bool:
         """Apply an issue's one-click fix as an undoable edit (core ``fix_command``)."""

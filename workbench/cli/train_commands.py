@@ -45,8 +45,10 @@ def register(subparsers: Any) -> None:
     train.add_argument("--epochs", type=int, metavar="N", help="override DIET's epochs")
     train.add_argument("--seed", type=int, default=None, metavar="N",
                        help="random seed (default: the config's random_seed, else 42)")
-    train.add_argument("--device", default="auto", metavar="D",
-                       help="cpu, cuda, cuda:1, mps or auto (default)")
+    train.add_argument("--device", default=None, metavar="D",
+                       help="cpu, cuda, cuda:1, mps or auto (default: the device "
+                       "chosen in the app's Settings tab, kept in PROJECT/.workbench/"
+                       "training.json, else auto)")
     train.add_argument("--out", metavar="DIR",
                        help="model directory (default: a new folder "
                        "PROJECT/models/<timestamp>-<run>/)")
@@ -55,8 +57,9 @@ def register(subparsers: Any) -> None:
                        "epochs: a tenth of the config's, at least 10); new intents "
                        "and entity types are added")
     train.add_argument("--threads", type=int, metavar="N",
-                       help="CPU threads for torch (default: the cores the current "
-                       "load average leaves idle, at least 1)")
+                       help="CPU threads for torch (default: the count chosen in the "
+                       "app's Settings tab, else the cores the current load leaves "
+                       "idle, at least 1)")
     train.add_argument("--force", action="store_true",
                        help="recompute every node, ignoring the cache")
     train.add_argument("--progress", action=argparse.BooleanOptionalAction,
@@ -147,18 +150,19 @@ def run_train(args: argparse.Namespace) -> int:
     from workbench.training.runner import run_training
     from workbench.training.threads import apply_thread_count
 
+    folder = project_dir(path)
+    device, threads = _machine_choice(args, folder)
     # imports torch: the other commands stay torch-free
-    apply_thread_count(args.threads, since=started)
+    apply_thread_count(threads, since=started)
     interactive = sys.stdout.isatty()
     progress = interactive if args.progress is None else args.progress
     reporter = TerminalReporter(sys.stdout, sys.stderr, progress=progress,
                                 live=progress and interactive, verbose=args.verbose)
-    folder = project_dir(path)
     stop = StopToken()
     status = EXIT_FAILED
     events = run_training(
         project.snapshot(), config=config, stop=stop, seed=args.seed,
-        device=args.device, epochs=args.epochs, finetune_from=args.finetune,
+        device=device, epochs=args.epochs, finetune_from=args.finetune,
         out_dir=Path(args.out) if args.out else None, project_dir=folder,
         force=args.force, live_projections=False,
     )
@@ -172,6 +176,31 @@ def run_train(args: argparse.Namespace) -> int:
             elif isinstance(event, TrainingFailed):
                 status = EXIT_FAILED
     return status
+
+
+def _machine_choice(args: argparse.Namespace, folder: Path) -> tuple[str, int | None]:
+    """Device and threads: the flag, else ``.workbench/training.json``, else automatic.
+
+    The file holds what the app's Settings tab chose for this computer, so the CLI
+    trains as the app does. A damaged file is reported and the defaults are used.
+    """
+    from workbench.core.machine_options import options_path, read_machine_options
+
+    options, problem = read_machine_options(folder)
+    if problem:
+        sys.stderr.write(f"note: {problem}\n")
+    device = args.device if args.device is not None else options.device
+    threads = args.threads if args.threads is not None else options.threads
+    taken = []
+    if args.device is None and options.device != "auto":
+        taken.append(f"device {options.device}")
+    if args.threads is None and options.threads is not None:
+        taken.append(f"{options.threads} CPU thread(s)")
+    if taken:
+        sys.stderr.write(f"note: {' and '.join(taken)} as set in "
+                         f"{options_path(folder)} (the app's Settings tab); "
+                         "--device and --threads override it\n")
+    return device, threads
 
 
 @contextlib.contextmanager

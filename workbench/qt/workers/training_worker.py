@@ -1,82 +1,62 @@
-"""TrainingWorker: run ``workbench.training.runner.run_training`` in a QThread.
+"""TrainingWorker: train in a child process and emit its events in the GUI.
 
-The worker is the only bridge between the training generator and the GUI: it iterates
-the generator in its own thread and emits one ``event`` signal per training event.
-Progress events (batches, featurization) are coalesced to at most ``MAX_RATE`` per
-second, because each GUI update costs 10-25 ms (environment.md); epoch and final events
-always pass. Any exception becomes a ``TrainingFailed`` event. torch is imported here,
-inside the thread, when training starts, so the window opens without it.
+The worker is the only bridge between training and the GUI. The run itself goes on in a
+child process (:mod:`workbench.training.child_process`), so it never holds this
+process's GIL: the GUI thread stays responsive however hard training works. A QThread
+here only starts the child, reads its events from the pipe and emits one ``event``
+signal per event (progress already coalesced by the child); epoch and final events
+always pass. Any failure, a child that dies included, becomes a ``TrainingFailed``
+event. Neither torch nor the training code is imported in this process.
 """
 
 from __future__ import annotations
 
-import sys
-import time
+import contextlib
 import traceback
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from workbench.core.machine_options import read_machine_options
 from workbench.qt.threads import register_thread
-from workbench.training.control import StopToken
-from workbench.training.events import (
-    BatchProgress,
-    FeaturizationProgress,
-    TrainingFailed,
+from workbench.training.child_process import (
+    TrainingProcess,
+    TrainingRequest,
+    warm_up,
 )
+from workbench.training.events import TrainingFailed
 
-MAX_RATE = 10.0  # progress updates per second at most
-# While a run goes, the GUI thread gets the GIL back after at most 1 ms instead of
-# Python's default 5 ms. PySide releases the GIL around Qt calls, so one chart redraw
-# re-acquires it hundreds of times: at 5 ms a wait, a 25 ms redraw took 100+ ms while
-# training (docs/benchmarks.md). Forced switches only happen when a thread waits.
-GUI_SWITCH_INTERVAL_S = 0.001
+KILL_AFTER_MS = 5000  # stop_and_wait: a child that ignores "stop" this long is killed
+KILL_WAIT_MS = 3000  # ... and the relay then ends within this (it reads an EOF)
 
 
-class _TrainingJob(QObject):
+class _Relay(QObject):
+    """Start the child, pass its events on (lives in the worker's QThread)."""
+
     event = Signal(object)
     done = Signal()
 
-    def __init__(self, snapshot: Any, project_dir: Path | None, epochs: int | None,
-                 stop: StopToken, finetune_from: Path | None = None) -> None:
+    def __init__(self, process: TrainingProcess) -> None:
         super().__init__()
-        self._snapshot, self._project_dir = snapshot, project_dir
-        self._epochs, self._stop = epochs, stop
-        self._finetune_from = finetune_from
+        self.process = process
+        self.warm_next = True  # start a spare child for the next run when this ends
 
     @Slot()
     def run(self) -> None:
-        last = 0.0
         try:
-            from workbench.training.runner import run_training  # imports torch
-            from workbench.training.threads import apply_thread_count
-
-            # device and threads chosen in the Settings tab (.workbench/training.json)
-            options, _ = read_machine_options(self._project_dir)
-            apply_thread_count(options.threads)
-
-            events = run_training(
-                self._snapshot,
-                project_dir=self._project_dir,
-                epochs=self._epochs,
-                stop=self._stop,
-                device=options.device,
-                finetune_from=self._finetune_from,
-            )
-            for event in events:
-                if isinstance(event, (BatchProgress, FeaturizationProgress)):
-                    now = time.monotonic()
-                    if now - last < 1.0 / MAX_RATE:
-                        continue
-                    last = now
+            self.process.start()
+            for event in self.process.events():
                 self.event.emit(event)
         except Exception as error:  # noqa: BLE001 - nothing dies silently in a thread
-            self.event.emit(
-                TrainingFailed(f"training crashed: {error}", traceback.format_exc())
-            )
+            self.event.emit(TrainingFailed(
+                f"cannot run the training process: {error}", traceback.format_exc()))
         finally:
+            self.process.close()
+            if self.warm_next:
+                # The next run starts without waiting for torch; if no process can
+                # be started, only that head start is lost.
+                with contextlib.suppress(Exception):
+                    warm_up()
             self.done.emit()
 
 
@@ -94,9 +74,12 @@ class TrainingWorker(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: QThread | None = None
-        self._job: _TrainingJob | None = None
-        self._stop: StopToken | None = None
-        self._saved_switch_interval: float | None = None
+        self._relay: _Relay | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The process id of the run's child (None when no run goes or not yet)."""
+        return self._relay.process.pid if self._relay is not None else None
 
     def is_running(self) -> bool:
         """Whether a run is in progress."""
@@ -106,57 +89,56 @@ class TrainingWorker(QObject):
         self, snapshot: Any, project_dir: Path | None = None, epochs: int | None = None,
         *, finetune_from: Path | None = None,
     ) -> bool:
-        """Train ``snapshot`` in the background; False if a run is already going.
+        """Train ``snapshot`` in a child process; False if a run is already going.
 
         ``finetune_from``: a model folder to continue training (the ``--finetune``
-        path); new intents and entity types are allowed.
+        path); new intents and entity types are allowed. Device and CPU threads come
+        from the project's ``.workbench/training.json`` (the Settings tab).
         """
         if self.is_running():
             return False
-        self._stop = StopToken()
+        request = TrainingRequest(
+            snapshot, str(project_dir) if project_dir is not None else None, epochs,
+            str(finetune_from) if finetune_from is not None else None)
         thread = QThread()
         thread.setObjectName("training")
-        job = _TrainingJob(snapshot, project_dir, epochs, self._stop, finetune_from)
-        job.moveToThread(thread)
-        thread.started.connect(job.run)
-        job.event.connect(self.event)
+        relay = _Relay(TrainingProcess(request))
+        relay.moveToThread(thread)
+        thread.started.connect(relay.run)
+        relay.event.connect(self.event)
         # Direct: quit() is thread-safe, and a queued call would wait for the GUI
         # thread, which may be blocked in stop_and_wait() (window closing).
-        job.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        relay.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
-        self._thread, self._job = thread, job
+        self._thread, self._relay = thread, relay
         register_thread(thread)
-        if self._saved_switch_interval is None:
-            self._saved_switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(GUI_SWITCH_INTERVAL_S,
-                                      self._saved_switch_interval))
         thread.start()
         return True
 
     def request_stop(self) -> None:
         """Ask the run to stop between batches (returns at once)."""
-        if self._stop is not None:
-            self._stop.request_stop()
+        if self._relay is not None:
+            self._relay.process.request_stop()
 
     def stop_and_wait(self, msecs: int = 30000) -> bool:
-        """Stop the run and wait for its thread (window close, test teardown)."""
-        self.request_stop()
-        if self._thread is None:
+        """Stop the run and wait for its thread (window close, test teardown).
+
+        A child that has not stopped after ``KILL_AFTER_MS`` is killed (the model so
+        far may be lost then); no spare child is started afterwards.
+        """
+        thread, relay = self._thread, self._relay
+        if thread is None or relay is None:
             return True
-        done = self._thread.wait(msecs)
-        if done:
-            self._restore_switch_interval()
-        return done
+        relay.warm_next = False
+        relay.process.request_stop()
+        if thread.wait(min(msecs, KILL_AFTER_MS)):
+            return True
+        relay.process.terminate()  # the relay reads the end of the pipe and ends
+        return thread.wait(max(KILL_WAIT_MS, msecs - KILL_AFTER_MS))
 
     def _on_thread_finished(self) -> None:
         # Keep the finished thread object alive until the next run: dropping the last
         # reference inside its own finished handler would delete the sender mid-signal.
-        self._last = (self._thread, self._job)
-        self._thread, self._job = None, None
-        self._restore_switch_interval()
+        self._last = (self._thread, self._relay)
+        self._thread, self._relay = None, None
         self.finished.emit()
-
-    def _restore_switch_interval(self) -> None:
-        if self._saved_switch_interval is not None:
-            sys.setswitchinterval(self._saved_switch_interval)
-            self._saved_switch_interval = None

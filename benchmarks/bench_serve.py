@@ -3,22 +3,37 @@
     .venv/bin/python benchmarks/bench_serve.py [--model DIR_OR_PROJECT] [--seconds 30]
                                                [--clients 1,8,32] [--fuzz 10000]
                                                [--workers 0] [--json FILE]
+                                               [--rasa-venv DIR] [--rasa-model FILE]
+                                               [--train-epochs N] [--markdown FILE]
 
 Loopback only. The server runs as its own process (`workbench serve --quiet`); the
 load comes from one aiohttp client process with N concurrent keep-alive clients, each
 posting the sample project's example texts to ``/model/parse`` for ``--seconds``.
-Reported per level: requests/s, p50/p99 latency, errors (non-200 or failed requests).
-The default model is ``sample_projects/pizza``'s active model; without one it is
-trained first into a temporary folder (`workbench train`, about a minute on 2 cores).
+Reported per level: requests/s, p50/p99 latency, errors (non-200 answers, answers
+without an intent, failed requests). The default model is ``sample_projects/pizza``'s
+active model; without one it is trained first into a temporary folder (`workbench
+train`, about a minute on 2 cores; ``--train-epochs`` shortens it for a quick check).
 
-The fuzz phase sends ``--fuzz`` hostile requests over raw sockets (broken and nested
-JSON, wrong types, invalid UTF-8, unpaired surrogates, control characters, long texts,
-bodies over the limit, bad request lines and headers, unknown paths and methods) and
-checks: no 5xx, every request answered with an HTTP status line, the server process
-alive, no traceback in its log, and ``/status`` and a real parse still answered.
+With ``--rasa-venv DIR`` (a virtual environment holding Rasa 3.6, e.g. made by
+``bench_vs_rasa.py --install-rasa DIR``) Rasa is the peer in the same run: a Rasa
+model is trained from the same project and config (``rasa train nlu``, or reuse one
+with ``--rasa-model FILE``), ``rasa run --enable-api`` serves it, and every client
+level loads both servers in turn with the same clients and texts (ours first, then
+Rasa first at the next level, and so on). Both servers get every CPU core (our
+default workers; Rasa's TensorFlow thread pools). Without it there is no peer, and
+the report quotes Rasa's published single-parse figure (10.6 ms, not the same run).
 
-Rasa is not installed here, so the comparison is with Rasa's published figure for one
-parse on this kind of machine (10.6 ms median, not measured in the same run).
+The fuzz phase (ours only) sends ``--fuzz`` hostile requests over raw sockets (broken
+and nested JSON, wrong types, invalid UTF-8, unpaired surrogates, control characters,
+long texts, bodies over the limit, bad request lines and headers, unknown paths and
+methods) and checks: no 5xx, every request answered with an HTTP status line, the
+server process alive, no traceback in its log, and ``/status`` and a real parse still
+answered.
+
+Full measurement (about 10 minutes, most of it Rasa training and loading)::
+
+    .venv/bin/python benchmarks/bench_serve.py --rasa-venv /work/rasa/venv \\
+        --json serve.json --markdown serve.md
 """
 
 from __future__ import annotations
@@ -29,6 +44,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,27 +52,53 @@ import tempfile
 import time
 from pathlib import Path
 
+import rasa_peer
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 RASA_MEDIAN_MS = 10.6  # one parse, Rasa 3.6 on this kind of machine (not same-run)
+SAMPLE = REPO / "sample_projects" / "pizza"
 
 
-def _model(source: str | None, scratch: Path) -> Path:
+def _model(source: str | None, scratch: Path, epochs: int | None) -> Path:
     from workbench.training.active_model import active_model, is_model_folder
 
     if source:
         return Path(source)
-    project = REPO / "sample_projects" / "pizza"
-    found = active_model(project)
-    if found is not None and is_model_folder(found):
+    found = active_model(SAMPLE)
+    if found is not None and is_model_folder(found) and epochs is None:
         return found
     out = scratch / "pizza-model"
-    print(f"training {project} once into {out} ...", file=sys.stderr)
-    subprocess.run([sys.executable, "-m", "workbench.cli.main", "train", str(project),
-                    "--out", str(out), "--no-progress"], check=True,
+    print(f"training {SAMPLE} once into {out} ...", file=sys.stderr)
+    extra = ["--epochs", str(epochs)] if epochs else []
+    subprocess.run([sys.executable, "-m", "workbench.cli.main", "train", str(SAMPLE),
+                    "--out", str(out), "--no-progress", *extra], check=True,
                    stdout=subprocess.DEVNULL)
     return out
+
+
+def _rasa_model(rasa: Path, project: Path, scratch: Path, epochs: int | None,
+                threads: int) -> Path:
+    """Train a Rasa model from ``project``'s config.yml and data/ (same as ours)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe")
+    config = yaml.load((project / "config.yml").read_text(encoding="utf-8"))
+    if epochs:
+        for component in config.get("pipeline") or []:
+            if component.get("name") == "DIETClassifier":
+                component["epochs"] = epochs
+    config.pop("policies", None)  # `rasa train nlu` reads only the pipeline
+    config_file = scratch / "rasa-config.yml"
+    with config_file.open("w", encoding="utf-8") as handle:
+        yaml.dump(config, handle)
+    print(f"training a Rasa model on {project} (rasa train nlu) ...", file=sys.stderr)
+    run, model = rasa_peer.train(rasa, config_file, project / "data",
+                                 scratch / "rasa-model", threads=threads,
+                                 workdir=scratch)
+    print(f"Rasa trained in {run.wall_s:.0f} s", file=sys.stderr)
+    return model
 
 
 def _texts() -> list[str]:
@@ -124,7 +166,7 @@ async def _load_level(url: str, clients: int, seconds: float, texts: list[str]
                         url + "/model/parse", data=body
                     ) as response:
                         data = await response.read()
-                        ok = response.status == 200 and data.startswith(b'{"text"')
+                        ok = response.status == 200 and b'"intent"' in data
                 except (aiohttp.ClientError, asyncio.TimeoutError):
                     ok = False
                 latencies.append(time.perf_counter() - start)
@@ -260,7 +302,81 @@ async def _still_answering(url: str) -> bool:
             return ok and response.status == 200 and "intent" in await response.json()
 
 
-def main() -> int:
+def _measure(tool: str, process: subprocess.Popen, url: str, clients: int,
+             seconds: float, texts: list[str]) -> dict[str, object]:
+    """One load level against one server, with the CPU time both sides spent."""
+    server_cpu, client_cpu = _cpu_seconds(process.pid), time.process_time()
+    level: dict[str, object] = {"tool": tool, **asyncio.run(
+        _load_level(url, clients, seconds, texts))}
+    n = max(1, int(level["requests"]))  # type: ignore[arg-type]
+    level["server_cpu_ms_per_request"] = round(
+        (_cpu_seconds(process.pid) - server_cpu) * 1000 / n, 2)
+    level["client_cpu_ms_per_request"] = round(
+        (time.process_time() - client_cpu) * 1000 / n, 2)
+    level["loadavg"] = (Path("/proc/loadavg").read_text().split()[0]
+                        if Path("/proc/loadavg").exists() else "")
+    print(f"{tool:9s} {clients:3d} clients: {level['rps']:8.1f} req/s  p50 "
+          f"{level['p50_ms']:7.2f} ms  p99 {level['p99_ms']:7.2f} ms  errors "
+          f"{level['errors']} / {level['requests']}  CPU/request: server "
+          f"{level['server_cpu_ms_per_request']} ms, client "
+          f"{level['client_cpu_ms_per_request']} ms  (load {level['loadavg']})",
+          flush=True)
+    return level
+
+
+def _table(ours: list[dict], rasa: list[dict] | None) -> str:
+    """Markdown: per client level, both servers side by side."""
+    if rasa is None:
+        lines = ["| clients | workbench req/s | p50 | p99 | errors |",
+                 "|---|---|---|---|---|"]
+        lines += [f"| {o['clients']} | {o['rps']} | {o['p50_ms']} ms | "
+                  f"{o['p99_ms']} ms | {o['errors']} |" for o in ours]
+        return "\n".join(lines + ["", "Rasa: no peer (not installed; --rasa-venv)."])
+    lines = ["| clients | workbench req/s | Rasa 3.6.21 req/s | ratio | workbench "
+             "p50 / p99 | Rasa p50 / p99 | errors (ours / Rasa) |",
+             "|---|---|---|---|---|---|---|"]
+    for o, r in zip(ours, rasa, strict=True):
+        ratio = o["rps"] / r["rps"] if r["rps"] else float("inf")
+        lines.append(f"| {o['clients']} | {o['rps']} | {r['rps']} | {ratio:.1f}x | "
+                     f"{o['p50_ms']} / {o['p99_ms']} ms | {r['p50_ms']} / "
+                     f"{r['p99_ms']} ms | {o['errors']} / {r['errors']} |")
+    return "\n".join(lines)
+
+
+def _print_published(levels: list[dict]) -> None:
+    """Without a peer: compare with Rasa's published single-parse figure."""
+    one = next((lv for lv in levels if lv["clients"] == 1), None)
+    eight = next((lv for lv in levels if lv["clients"] == 8), None)
+    rasa_rps = 1000 / RASA_MEDIAN_MS
+    print("no peer: Rasa is not installed (--rasa-venv DIR)")
+    if one:
+        print(f"single client p50 {one['p50_ms']} ms vs Rasa's 10.6 ms median parse "
+              "(published figure, not the same run)")
+    if eight:
+        print(f"8 clients: {eight['rps']} req/s = {eight['rps'] / rasa_rps:.1f}x the "
+              f"{rasa_rps:.0f} req/s that one 10.6 ms parse at a time allows")
+
+
+def _run_fuzz(process: subprocess.Popen, url: str, count: int, texts: list[str],
+              log: Path) -> dict:
+    port = int(url.rsplit(":", 1)[1])
+    fuzz = asyncio.run(_fuzz(port, count, texts))
+    fuzz["server_alive"] = process.poll() is None
+    fuzz["still_answering"] = (fuzz["server_alive"]
+                               and asyncio.run(_still_answering(url)))
+    log_text = log.read_text(encoding="utf-8", errors="replace")
+    fuzz["tracebacks_in_log"] = log_text.count("Traceback")
+    fuzz["5xx"] = sum(n for s, n in fuzz["statuses"].items()  # type: ignore
+                      if s.startswith("5"))
+    print(f"fuzz: {fuzz['requests']} hostile requests in {fuzz['seconds']} s: "
+          f"statuses {fuzz['statuses']}, unanswered {fuzz['unanswered']}, "
+          f"5xx {fuzz['5xx']}, tracebacks {fuzz['tracebacks_in_log']}, "
+          f"server alive {fuzz['server_alive']}, still answering "
+          f"{fuzz['still_answering']}")
+    return fuzz
+
+
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="model folder or project (default: the "
                         "pizza sample project's active model, trained if missing)")
@@ -270,14 +386,37 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--max-batch", type=int, default=16)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--rasa-venv", metavar="DIR",
+                        default=os.environ.get("RASA_VENV"),
+                        help="virtual environment with Rasa 3.6: serve a Rasa model "
+                        "of the same data side by side (default: $RASA_VENV)")
+    parser.add_argument("--rasa-model", metavar="FILE",
+                        help="Rasa model (.tar.gz) to serve instead of training one")
+    parser.add_argument("--train-epochs", type=int, metavar="N",
+                        help="when a model has to be trained (ours without an "
+                        "active model, Rasa's): DIET epochs (default: the config's)")
     args = parser.parse_args()
+    try:
+        args.levels = [int(c) for c in args.clients.split(",") if c.strip()]
+    except ValueError:
+        parser.error(f"--clients: numbers separated by commas, got {args.clients!r}")
+    if not args.levels or min(args.levels) < 1 or args.seconds <= 0:
+        parser.error("--clients needs positive counts and --seconds a positive time")
+    if args.rasa_model and not Path(args.rasa_model).is_file():
+        parser.error(f"--rasa-model {args.rasa_model}: no such file")
+    if args.train_epochs is not None and args.train_epochs < 1:
+        parser.error("--train-epochs must be at least 1")
+    return args
 
+
+def main() -> int:
+    args = _parse_args()
+    rasa = rasa_peer.resolve(args.rasa_venv, None)
     scratch = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    model = _model(args.model, scratch)
+    model = _model(args.model, scratch, args.train_epochs)
     texts = _texts()
     log = scratch / "server.log"
-    process, url = _start_server(model, args.workers, args.max_batch, log)
-    port = int(url.rsplit(":", 1)[1])
     results: dict[str, object] = {
         "model": str(model),
         "cpus": os.cpu_count(),
@@ -287,73 +426,69 @@ def main() -> int:
         if Path("/proc/loadavg").exists()
         else [],
     }
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
     try:
-        asyncio.run(_load_level(url, 1, min(2.0, args.seconds), texts))  # warm up
-        levels = []
-        for clients in (int(c) for c in args.clients.split(",")):
-            server_cpu, client_cpu = _cpu_seconds(process.pid), time.process_time()
-            level = asyncio.run(_load_level(url, clients, args.seconds, texts))
-            n = max(1, int(level["requests"]))
-            level["server_cpu_ms_per_request"] = round(
-                (_cpu_seconds(process.pid) - server_cpu) * 1000 / n, 2)
-            level["client_cpu_ms_per_request"] = round(
-                (time.process_time() - client_cpu) * 1000 / n, 2)
-            level["loadavg"] = (Path("/proc/loadavg").read_text().split()[0]
-                                if Path("/proc/loadavg").exists() else "")
-            levels.append(level)
-            print(f"{clients:3d} clients: {level['rps']:8.1f} req/s  p50 "
-                  f"{level['p50_ms']:6.2f} ms  p99 {level['p99_ms']:6.2f} ms  "
-                  f"errors {level['errors']} / {level['requests']}  CPU/request: "
-                  f"server {level['server_cpu_ms_per_request']} ms, client "
-                  f"{level['client_cpu_ms_per_request']} ms  (load "
-                  f"{level['loadavg']})", flush=True)
-        results["levels"] = levels
-        one = next((lv for lv in levels if lv["clients"] == 1), None)
-        eight = next((lv for lv in levels if lv["clients"] == 8), None)
-        rasa_rps = 1000 / RASA_MEDIAN_MS
-        if one:
-            print(
-                f"single client p50 {one['p50_ms']} ms vs Rasa's 10.6 ms median parse "
-                "(published figure, not the same run)"
-            )
-        if eight:
-            print(
-                f"8 clients: {eight['rps']} req/s = {eight['rps'] / rasa_rps:.1f}x the "
-                f"{rasa_rps:.0f} req/s that one 10.6 ms parse at a time allows"
-            )
+        if rasa is not None:
+            project = (Path(args.model) if args.model and
+                       (Path(args.model) / "config.yml").is_file() else SAMPLE)
+            threads = os.cpu_count() or 1
+            rasa_model = (Path(args.rasa_model) if args.rasa_model else _rasa_model(
+                rasa, project, scratch, args.train_epochs, threads))
+            results["rasa"] = {"version": rasa_peer.rasa_version(rasa.parent.parent),
+                               "model": str(rasa_model), "project": str(project)}
+            print("starting rasa run --enable-api ...", file=sys.stderr, flush=True)
+            servers["rasa"] = rasa_peer.serve(rasa, rasa_model, threads=threads,
+                                              workdir=scratch,
+                                              log=scratch / "rasa-server.log")
+        servers["workbench"] = _start_server(model, args.workers, args.max_batch, log)
+        for _, url in servers.values():  # warm up
+            asyncio.run(_load_level(url, 1, min(2.0, args.seconds), texts))
+        levels: dict[str, list[dict]] = {name: [] for name in servers}
+        for number, clients in enumerate(args.levels):
+            order = ["workbench", "rasa"] if number % 2 == 0 else ["rasa", "workbench"]
+            for name in (name for name in order if name in servers):
+                process, url = servers[name]
+                levels[name].append(_measure(name, process, url, clients,
+                                             args.seconds, texts))
+        results["levels"] = levels["workbench"]
+        if rasa is not None:
+            results["rasa"]["levels"] = levels["rasa"]  # type: ignore[index]
+        else:
+            _print_published(levels["workbench"])
+        table = _table(levels["workbench"], levels.get("rasa"))
+        print()
+        print(table)
+        if args.markdown:
+            Path(args.markdown).write_text(table + "\n", encoding="utf-8")
+        if "rasa" in servers:  # the fuzz phase is ours alone
+            results["rasa"]["server_exit_on_sigterm"] = (  # type: ignore[index]
+                rasa_peer.stop(servers.pop("rasa")[0]))
         if args.fuzz:
-            fuzz = asyncio.run(_fuzz(port, args.fuzz, texts))
-            fuzz["server_alive"] = process.poll() is None
-            fuzz["still_answering"] = (fuzz["server_alive"]
-                                       and asyncio.run(_still_answering(url)))
-            log_text = log.read_text(encoding="utf-8", errors="replace")
-            fuzz["tracebacks_in_log"] = log_text.count("Traceback")
-            fuzz["5xx"] = sum(n for s, n in fuzz["statuses"].items()  # type: ignore
-                              if s.startswith("5"))
-            results["fuzz"] = fuzz
-            print(f"fuzz: {fuzz['requests']} hostile requests in {fuzz['seconds']} s: "
-                  f"statuses {fuzz['statuses']}, unanswered {fuzz['unanswered']}, "
-                  f"5xx {fuzz['5xx']}, tracebacks {fuzz['tracebacks_in_log']}, "
-                  f"server alive {fuzz['server_alive']}, still answering "
-                  f"{fuzz['still_answering']}")
+            process, url = servers["workbench"]
+            results["fuzz"] = _run_fuzz(process, url, args.fuzz, texts, log)
         results["loadavg_after"] = (Path("/proc/loadavg").read_text().split()[:3]
                                     if Path("/proc/loadavg").exists() else [])
         print(f"load average before {results['loadavg_before']}, after "
               f"{results['loadavg_after']} (shared machine)")
     finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        results["server_exit_on_sigterm"] = process.returncode
+        for name, (process, _) in servers.items():
+            code = rasa_peer.stop(process)
+            if name == "workbench":
+                results["server_exit_on_sigterm"] = code
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    peer = results.get("rasa")
     bad = any(lv["errors"] for lv in results.get("levels", []))  # type: ignore
+    if isinstance(peer, dict):
+        bad = bad or any(lv["errors"] for lv in peer.get("levels", []))
     fuzz = results.get("fuzz")
     if isinstance(fuzz, dict):
         bad = bad or bool(fuzz["5xx"] or fuzz["tracebacks_in_log"]
                           or not fuzz["still_answering"])
+    if bad:
+        print(f"server logs and models kept in {scratch}", file=sys.stderr)
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
     return 1 if bad else 0
 
 

@@ -3,8 +3,8 @@
 The device ("auto", "cpu", "cuda:1", "mps") and the CPU thread count name this
 machine's hardware, so they are kept per project in ``PROJECT/.workbench/training.json``
 (next to the run history and the active model) instead of the shared ``config.yml``,
-which Rasa and colleagues read too. The in-app training reads them; the CLI has
-``--device`` and ``--threads``.
+which Rasa and colleagues read too. The in-app training and ``workbench train`` read
+them; the CLI's ``--device`` and ``--threads`` override them.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import threading
 import numpy as np
 import pytest
 
+from workbench.cli.terminal_reporter import TerminalReporter
 from workbench.training.control import StopToken
 from workbench.training.events import (
     EmbeddingsProjected,
@@ -22,7 +23,6 @@ from workbench.training.events import (
     frozen_mapping,
 )
 from workbench.training.metrics import MetricsHistory, eta_seconds
-from workbench.training.progress import TerminalReporter
 from workbench.training.projection import pca_2d, sample_indices
 from workbench.training.run_history import RunHistory
 

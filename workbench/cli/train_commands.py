@@ -145,8 +145,8 @@ def run_train(args: argparse.Namespace) -> int:
                "again")
         return EXIT_FAILED
 
+    from workbench.cli.terminal_reporter import TerminalReporter
     from workbench.training.control import StopToken
-    from workbench.training.progress import TerminalReporter
     from workbench.training.runner import run_training
     from workbench.training.threads import apply_thread_count
 

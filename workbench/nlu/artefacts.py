@@ -35,6 +35,7 @@ from workbench.nlu.artefact_schema import (
     check_size,
     parse_json,
 )
+from workbench.nlu.weights import load_weights, save_weights
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
@@ -107,7 +108,6 @@ def save_model(
         The model directory.
     """
     import safetensors.numpy
-    import safetensors.torch
 
     from workbench import __version__
 
@@ -116,11 +116,7 @@ def save_model(
     checksums_path = directory / CHECKSUMS_FILE
     if checksums_path.exists():  # a half-rewritten directory must not verify
         checksums_path.unlink()
-    state = {
-        k: v.detach().cpu().clone().contiguous()
-        for k, v in model.state_dict().items()
-    }
-    safetensors.torch.save_file(state, str(directory / WEIGHTS_FILE))
+    save_weights(model, directory / WEIGHTS_FILE)
     pipeline_state, arrays = pipeline.to_state()
     safetensors.numpy.save_file(
         {k: np.ascontiguousarray(v) for k, v in arrays.items()},
@@ -213,7 +209,6 @@ def load_artefact(path: str | Path) -> Artefact:
             metadata that breaks the schema (the message names the file and field).
     """
     import safetensors.numpy
-    import safetensors.torch
 
     directory = resolve_model_dir(path)
     _verify(directory)
@@ -227,8 +222,7 @@ def load_artefact(path: str | Path) -> Artefact:
         raise ArtefactError(f"{metadata_path}: cannot be read ({error}). {_RETRAIN}"
                             ) from None
     try:
-        weights_path = str(directory / WEIGHTS_FILE)
-        weights = safetensors.torch.load_file(weights_path, device="cpu")
+        weights = load_weights(directory / WEIGHTS_FILE)
     except Exception as error:  # safetensors raises several types for corrupt files
         raise ArtefactError(f"{directory / WEIGHTS_FILE}: cannot be read ({error}). "
                             f"{_RETRAIN}") from None

@@ -15,8 +15,8 @@ from workbench.nlu.tokenizers import Token
 from workbench.training.storage import read_json_and_arrays, write_json_and_arrays
 
 
-def _source(example: Any) -> list[Any] | None:
-    source = getattr(example, "source", None)
+def _source(example: Example) -> list[Any] | None:
+    source = example.source
     return [str(source.path), source.line] if source is not None else None
 
 

@@ -20,12 +20,13 @@ or epochs. No run history is recorded and no model is kept.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.nlu.example_predictions import (
     EvaluationStopped,
@@ -35,8 +36,15 @@ from workbench.nlu.example_predictions import (
     to_example_predictions,
 )
 from workbench.training.cache import TrainingCache
+from workbench.training.events import TrainingEvent
 from workbench.training.graph import TrainingStopped
 from workbench.training.session import TrainingInputError, TrainingSession
+
+if TYPE_CHECKING:
+    from workbench.core.examples import Example
+    from workbench.core.snapshot import ProjectSnapshot
+    from workbench.nlu.predictor import Prediction
+    from workbench.nlu.predictor_loader import NluModel
 
 MIN_FOLDS, MAX_FOLDS = 2, 50
 
@@ -58,19 +66,7 @@ class CrossValidationProgress:
     stage: str
     message: str
     fraction: float  # of the whole cross-validation, 0..1
-    event: Any = None
-
-
-@dataclass(frozen=True)
-class _FoldData:
-    """A snapshot restricted to one fold's train split (what TrainingSession reads)."""
-
-    examples: tuple[Any, ...]
-    synonyms: tuple[Any, ...]
-    regexes: tuple[Any, ...]
-    lookups: tuple[Any, ...]
-    config: Any
-    domain_entities: Any = None
+    event: TrainingEvent | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,8 @@ class _Unit:
         return (self.index, *self.duplicates)
 
 
-def _units(snapshot: Any, folds: int) -> tuple[list[_Unit], list[str], list[str]]:
+def _units(snapshot: ProjectSnapshot, folds: int
+           ) -> tuple[list[_Unit], list[str], list[str]]:
     """Usable units, their intents (full names), and notes on what was left out."""
     from workbench.nlu.corpus import prepare_corpus
     from workbench.nlu.tokenizers import WhitespaceTokenizer
@@ -130,7 +127,7 @@ def split_folds(intents: Sequence[str], folds: int, seed: int) -> list[list[int]
 
 
 def cross_validate(
-    snapshot: Any,
+    snapshot: ProjectSnapshot,
     folds: int = 5,
     seed: int = 42,
     *,
@@ -139,7 +136,7 @@ def cross_validate(
     epochs: int | None = None,
     cache: TrainingCache | None = None,
     device: str = "auto",
-    config: Any = None,
+    config: Mapping[str, Any] | None = None,
 ) -> ExampleEvaluation:
     """Cross-validate the pipeline of ``snapshot`` (``config`` overrides its config).
 
@@ -162,12 +159,12 @@ def cross_validate(
             f"got {folds!r}"
         )
     should_stop = stop or (lambda: False)
-    examples = tuple(getattr(snapshot, "examples", ()))
+    examples = snapshot.examples
     units, intents, notes = _units(snapshot, folds)
     split = split_folds(intents, folds, seed)
     report = on_progress or (lambda progress: None)
     pooled: list[ExamplePrediction] = []
-    pooled_raw: dict[int, Any] = {}
+    pooled_raw: dict[int, Prediction] = {}
     fold_reports = []
     for number, test_positions in enumerate(split, start=1):
         if should_stop():
@@ -212,20 +209,17 @@ def cross_validate(
     )
 
 
-def _train_fold(snapshot: Any, train: tuple[Any, ...], number: int, folds: int, *,
-                seed: int, epochs: int | None, cache: TrainingCache | None,
-                device: str, config: Any, should_stop: Callable[[], bool],
-                report: Callable[[CrossValidationProgress], None]) -> Any:
+def _train_fold(snapshot: ProjectSnapshot, train: tuple[Example, ...], number: int,
+                folds: int, *, seed: int, epochs: int | None,
+                cache: TrainingCache | None, device: str,
+                config: Mapping[str, Any] | None, should_stop: Callable[[], bool],
+                report: Callable[[CrossValidationProgress], None]) -> NluModel:
     """Train the pipeline on ``train`` (same session and graph as ``workbench train``).
     """
     from workbench.nlu.predictor_loader import load_model
     from workbench.training.events import EpochCompleted
 
-    data = _FoldData(train, tuple(getattr(snapshot, "synonyms", ())),
-                     tuple(getattr(snapshot, "regexes", ())),
-                     tuple(getattr(snapshot, "lookups", ())),
-                     getattr(snapshot, "config", None),
-                     getattr(snapshot, "domain_entities", None))
+    data = dataclasses.replace(snapshot, examples=train)  # the fold's train split
     try:
         session = TrainingSession.prepare(
             data, config=config, seed=seed, device=device, epochs=epochs,

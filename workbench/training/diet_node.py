@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,12 +22,21 @@ from workbench.training.events import (
     EmbeddingsProjected,
     EpochCompleted,
     EvaluationCompleted,
+    TrainingEvent,
     frozen_array,
     frozen_mapping,
 )
 from workbench.training.graph import Node, TrainingStopped
 from workbench.training.metrics import eta_seconds
 from workbench.training.projection import pca_2d, sample_indices
+
+if TYPE_CHECKING:
+    import torch
+
+    from workbench.nlu.diet.config import DietConfig
+    from workbench.nlu.diet.model import DietModel
+    from workbench.nlu.diet.spec import ModelSpec
+    from workbench.nlu.features import FeaturizedData
 
 WEIGHTS, META, PROJECTION = "weights.safetensors", "diet.json", "projection.npz"
 EMBEDDING_BATCH = 256
@@ -37,8 +46,8 @@ EMBEDDING_BATCH = 256
 class DietResult:
     """Output of the DIET node: the trained model and what the run learned about it."""
 
-    model: Any  # DietModel on the CPU in eval mode, or StoredDiet when restored
-    config: Any  # DietConfig
+    model: DietModel | StoredDiet  # on the CPU in eval mode; StoredDiet when restored
+    config: DietConfig
     metrics: dict[str, float] = field(default_factory=dict)
     epochs_run: int = 0
     projection: EmbeddingsProjected | None = None
@@ -79,7 +88,7 @@ def projection_due(epoch: int, every: int, now: float, last_end: float | None,
     return last_end is None or now - last_end >= last_cost / LIVE_PROJECTION_SHARE
 
 
-def project_embeddings(model: Any, data: Any, indices: np.ndarray,
+def project_embeddings(model: DietModel, data: FeaturizedData, indices: np.ndarray,
                        example_indices: np.ndarray, epoch: int, *, final: bool = False
                        ) -> EmbeddingsProjected | None:
     """Embed the chosen training messages with ``model`` and project them to 2-D.
@@ -90,7 +99,7 @@ def project_embeddings(model: Any, data: Any, indices: np.ndarray,
 
     from workbench.nlu.diet.batching import collate_messages
 
-    if getattr(model, "intent", None) is None or len(indices) == 0:
+    if model.intent is None or len(indices) == 0:
         return None
     device = next(model.parameters()).device
     was_training = model.training
@@ -114,8 +123,9 @@ def project_embeddings(model: Any, data: Any, indices: np.ndarray,
                                frozen_array(example_indices[indices], np.int64), final)
 
 
-def build_diet_node(diet_config: Any, *, seed: int, device: str,
-                    should_stop: Callable[[], bool], init_model: Any = None,
+def build_diet_node(diet_config: DietConfig, *, seed: int, device: str,
+                    should_stop: Callable[[], bool],
+                    init_model: DietModel | None = None,
                     finetune_fingerprint: str = "",
                     live_projections: bool = True) -> Node:
     """Return the DIET node; its input is the ``features`` node.
@@ -124,8 +134,8 @@ def build_diet_node(diet_config: Any, *, seed: int, device: str,
     is always made); it does not change the result, so it is not part of the key.
     """
 
-    def compute(inputs: Mapping[str, Any]) -> Generator[Any, None, DietResult]:
-        from workbench.nlu.diet.progress import BatchProgress as DietBatch
+    def compute(inputs: Mapping[str, Any]
+                ) -> Generator[TrainingEvent, None, DietResult]:
         from workbench.nlu.diet.progress import EpochStats
         from workbench.nlu.diet.trainer import TrainedDiet, train_diet
 
@@ -134,20 +144,20 @@ def build_diet_node(diet_config: Any, *, seed: int, device: str,
         example_indices = np.asarray(data.example_indices, dtype=np.int64)
         every = projection_every(diet_config.epochs)
         last_projection: tuple[float | None, float] = (None, 0.0)  # (ended, seconds)
-        holder: dict[str, Any] = {}
+        holder: dict[str, DietModel] = {}
         seconds: list[float] = []
         started = time.perf_counter()
         last_metrics: dict[str, float] = {}
         epochs_done = 0
         trained = None
-        def keep_model(model: Any, epoch: int) -> None:
+        def keep_model(model: DietModel, epoch: int) -> None:
             holder["model"] = model
 
         for item in train_diet(data, diet_config, seed=seed, device=device,
                                should_stop=should_stop, init_model=init_model,
                                on_epoch=keep_model):
-            if isinstance(item, DietBatch):
-                yield BatchProgress(item.epoch, item.batch, item.n_batches)
+            if isinstance(item, BatchProgress):
+                yield item  # already a training event
             elif isinstance(item, EpochStats):
                 epochs_done = item.epoch
                 seconds.append(item.seconds)
@@ -194,11 +204,9 @@ def build_diet_node(diet_config: Any, *, seed: int, device: str,
 
 def save_diet(result: DietResult, folder: Path) -> None:
     """Write the trained weights, config, spec, metrics and final projection."""
-    import safetensors.torch
+    from workbench.nlu.weights import save_weights
 
-    weights = result.model.state_dict().items()
-    state = {k: v.detach().cpu().contiguous() for k, v in weights}
-    safetensors.torch.save_file(state, str(folder / WEIGHTS))
+    save_weights(result.model, folder / WEIGHTS)
     meta = {"config": result.config.to_rasa(), "spec": result.model.spec.to_dict(),
             "metrics": result.metrics, "epochs_run": result.epochs_run}
     projection = result.projection
@@ -218,14 +226,15 @@ class StoredDiet:
     real model when one is needed.
     """
 
-    def __init__(self, spec: Any, config: Any, state: Mapping[str, Any]) -> None:
+    def __init__(self, spec: ModelSpec, config: DietConfig,
+                 state: Mapping[str, torch.Tensor]) -> None:
         self.spec, self.config, self._state = spec, config, dict(state)
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> dict[str, torch.Tensor]:
         """Return the weights (CPU tensors) by parameter name."""
         return dict(self._state)
 
-    def build(self) -> Any:
+    def build(self) -> DietModel:
         """Return a ``DietModel`` (CPU, eval mode) with these weights."""
         from workbench.nlu.diet.builder import build_model
 
@@ -236,14 +245,13 @@ class StoredDiet:
 
 def load_diet(folder: Path) -> DietResult:
     """Rebuild a :class:`DietResult` written by :func:`save_diet`."""
-    import safetensors.torch
-
     from workbench.nlu.diet.config import DietConfig
     from workbench.nlu.diet.spec import ModelSpec
+    from workbench.nlu.weights import load_weights
 
     meta = json.loads((folder / META).read_text(encoding="utf-8"))
     config = DietConfig.from_rasa(meta["config"])
-    state = safetensors.torch.load_file(str(folder / WEIGHTS), device="cpu")
+    state = load_weights(folder / WEIGHTS)
     model = StoredDiet(ModelSpec.from_dict(meta["spec"]), config, state)
     projection = None
     if "projection" in meta:

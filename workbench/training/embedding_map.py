@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from workbench.core.examples import RESPONSE_KEY_SEPARATOR
 from workbench.training.projection import PCA, pca_2d_with, project_2d
+
+if TYPE_CHECKING:
+    from workbench.nlu.predictor_loader import NluModel
 
 NEAREST_FOR_LABELS = 5  # examples whose mean position places a label (t-SNE, UMAP)
 
@@ -86,8 +89,8 @@ class EmbeddingMap:
         )
 
 
-def embed_examples(model: Any, texts: Sequence[str]) -> ModelEmbeddings:
-    """Run ``model`` (an ``NluModel``) once over ``texts``: embeddings, predictions."""
+def embed_examples(model: NluModel, texts: Sequence[str]) -> ModelEmbeddings:
+    """Run ``model`` once over ``texts``: embeddings, predictions."""
     predictions = model.predict_many(list(texts))
     dim = max((p.embedding.shape[0] for p in predictions), default=0)
     embeddings = np.zeros((len(predictions), dim), dtype=np.float32)

@@ -20,9 +20,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+# DIET's own progress object is the event: one class from the trainer to the window.
+# (torch-free like this module; re-exported here with the other events.)
+from workbench.nlu.diet.progress import BatchProgress
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 
 def frozen_mapping(values: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -37,7 +44,7 @@ def frozen_mapping(values: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(plain)
 
 
-def frozen_array(values: Any, dtype: Any) -> np.ndarray:
+def frozen_array(values: npt.ArrayLike, dtype: npt.DTypeLike) -> np.ndarray:
     """Return a read-only copy of ``values`` as a numpy array of ``dtype``."""
     array = np.array(values, dtype=dtype, copy=True)
     array.setflags(write=False)
@@ -115,15 +122,6 @@ class FeaturizationProgress:
     name: str
     done: int
     total: int
-
-
-@dataclass(frozen=True, slots=True)
-class BatchProgress:
-    """DIET finished a batch; coalesced to a few events per second."""
-
-    epoch: int
-    batch: int
-    n_batches: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from workbench.core.examples import Example
+    from workbench.core.snapshot import ProjectSnapshot
 
 # Bump to invalidate every cache entry when the cache layout itself changes.
 CACHE_FORMAT_VERSION = 1
@@ -209,7 +213,7 @@ class DataFingerprints:
     all: str
 
 
-def _example_row(example: Any) -> list[Any]:
+def _example_row(example: Example) -> list[Any]:
     spans = [
         [span.start, span.end, span.entity, span.value, span.role, span.group]
         for span in example.entities
@@ -217,21 +221,20 @@ def _example_row(example: Any) -> list[Any]:
     return [example.text, example.intent, spans]
 
 
-def data_fingerprints(snapshot: Any) -> DataFingerprints:
+def data_fingerprints(snapshot: ProjectSnapshot) -> DataFingerprints:
     """Fingerprint the training data of ``snapshot`` part by part.
 
     Example order matters (it seeds batching), so examples are hashed in order.
     """
     examples = fingerprint_of([_example_row(example) for example in snapshot.examples])
     synonyms = fingerprint_of(
-        [[s.value, list(s.examples)] for s in getattr(snapshot, "synonyms", ())]
+        [[s.value, list(s.examples)] for s in snapshot.synonyms]
     )
     regexes = fingerprint_of(
-        [[r.name, list(r.patterns)] for r in getattr(snapshot, "regexes", ())]
+        [[r.name, list(r.patterns)] for r in snapshot.regexes]
     )
     lookups = fingerprint_of(
-        [[table.name, list(table.elements)]
-         for table in getattr(snapshot, "lookups", ())]
+        [[table.name, list(table.elements)] for table in snapshot.lookups]
     )
     return DataFingerprints(
         examples=examples,

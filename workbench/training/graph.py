@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.training.cache import TrainingCache
-from workbench.training.events import NodeCompleted, NodeStarted
+from workbench.training.events import NodeCompleted, NodeStarted, TrainingEvent
 from workbench.training.fingerprint import code_version, fingerprint_of
 
 
@@ -37,7 +37,8 @@ class TrainingStopped(Exception):
         self.epochs_completed = epochs_completed
 
 
-Compute = Callable[[Mapping[str, Any]], Generator[Any, None, Any]]
+# Node outputs differ from node to node (a corpus, a featurizer, DIET...): ``Any``.
+Compute = Callable[[Mapping[str, Any]], Generator[TrainingEvent, None, Any]]
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class GraphExecutor:
         self.ran: list[str] = []
         self.restored: list[str] = []
 
-    def key(self, name: str) -> Generator[Any, None, str]:
+    def key(self, name: str) -> Generator[TrainingEvent, None, str]:
         """Return the fingerprint key of a node (may compute inputs that are misses)."""
         if name not in self._keys:
             node = self.nodes[name]
@@ -119,7 +120,7 @@ class GraphExecutor:
             )
         return self._keys[name]
 
-    def output_fingerprint(self, name: str) -> Generator[Any, None, str]:
+    def output_fingerprint(self, name: str) -> Generator[TrainingEvent, None, str]:
         """Return what a node's dependants see of its output.
 
         The output fingerprint is the node's key: nodes are deterministic given their
@@ -142,7 +143,7 @@ class GraphExecutor:
             self._output_fingerprints[name] = key
         return self._output_fingerprints[name]
 
-    def value(self, name: str) -> Generator[Any, None, Any]:
+    def value(self, name: str) -> Generator[TrainingEvent, None, Any]:
         """Return a node's output, restored from the cache or computed."""
         if name in self._values:
             return self._values[name]

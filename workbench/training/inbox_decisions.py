@@ -12,7 +12,7 @@ edit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.commands import AddExample
 from workbench.core.examples import EntitySpan, Example
@@ -22,6 +22,9 @@ from workbench.training.inbox_store import (
     InboxStore,
     normalise,
 )
+
+if TYPE_CHECKING:
+    from workbench.core.project import Project
 
 
 def spans_from_parse(
@@ -74,7 +77,7 @@ class DecideMessage:
             "skipped": "Skip inbox message",
         }.get(status, "Review message")
 
-    def redo(self, project: Any) -> None:
+    def redo(self, project: Project) -> None:
         """Add the example first: if the data layer refuses it, nothing is recorded."""
         if self._add is not None:
             self._add.redo(project)
@@ -86,7 +89,7 @@ class DecideMessage:
                 self._add.undo(project)
             raise
 
-    def undo(self, project: Any) -> None:
+    def undo(self, project: Project) -> None:
         """Remove the added example and put the message back where it was."""
         if self._add is not None:
             self._add.undo(project)

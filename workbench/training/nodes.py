@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.nlu.corpus import prepare_corpus
 from workbench.nlu.featurizers import registry
@@ -34,9 +34,9 @@ from workbench.nlu.labels import assemble_featurized_data
 from workbench.nlu.pipeline import FittedPipeline, PipelineConfig
 from workbench.nlu.synonyms import EntitySynonymMapper
 from workbench.training import corpus_storage
-from workbench.training.events import FeaturizationProgress
+from workbench.training.events import FeaturizationProgress, TrainingEvent
 from workbench.training.fingerprint import DataFingerprints
-from workbench.training.graph import Node, TrainingStopped
+from workbench.training.graph import Compute, Node, TrainingStopped
 from workbench.training.storage import (
     load_featurized,
     read_json_and_arrays,
@@ -44,16 +44,25 @@ from workbench.training.storage import (
     write_json_and_arrays,
 )
 
+if TYPE_CHECKING:
+    from workbench.core.snapshot import ProjectSnapshot
+    from workbench.nlu.features import FeaturizedData, MessageFeatures
+
 TOKENIZER, FEATURES, DIET, SYNONYMS = "tokenizer", "features", "diet", "synonym_mapper"
 PROGRESS_CHUNK = 200  # messages between two progress events (and stop checks)
 
-def _generator(function: Callable[[Mapping[str, Any]], Any]
-               ) -> Callable[[Mapping[str, Any]], Generator[Any, None, Any]]:
+
+def _generator(function: Callable[[Mapping[str, Any]], object]) -> Compute:
     """Wrap a plain function as a node ``compute`` generator that yields nothing."""
-    def compute(inputs: Mapping[str, Any]) -> Generator[Any, None, Any]:
+    def compute(inputs: Mapping[str, Any]) -> Generator[TrainingEvent, None, object]:
         yield from ()
         return function(inputs)
     return compute
+
+
+def _constant(value: object) -> Compute:
+    """A node ``compute`` that returns ``value`` (e.g. a featurizer fitted earlier)."""
+    return _generator(lambda inputs: value)
 
 
 def featurizer_node_names(config: PipelineConfig) -> list[str]:
@@ -106,7 +115,8 @@ class GraphSpec:
     has_synonym_mapper: bool
 
 
-def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFingerprints,
+def build_graph(snapshot: ProjectSnapshot, pipeline_config: PipelineConfig,
+                data: DataFingerprints,
                 diet_node: Node, *, finetune_pipeline: FittedPipeline | None = None,
                 finetune_fingerprint: str = "",
                 should_stop: Callable[[], bool] = lambda: False) -> GraphSpec:
@@ -137,7 +147,7 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
                                                    len(finetune_pipeline.featurizers))]
         for name, fitted in zip(names, finetune_pipeline.featurizers, strict=True):
             nodes.append(Node(
-                name, _generator(lambda inputs, fitted=fitted: fitted),
+                name, _constant(fitted),
                 save_featurizer, load_featurizer,
                 settings={"from_model": finetune_fingerprint, "component": fitted.name},
                 code_modules=(type(fitted).__module__,), cacheable=False,
@@ -149,10 +159,11 @@ def build_graph(snapshot: Any, pipeline_config: PipelineConfig, data: DataFinger
             nodes.append(_fit_node(name, component, settings))
     featurizer_names = tuple(names)
 
-    def featurize(inputs: Mapping[str, Any]) -> Generator[Any, None, Any]:
+    def featurize(inputs: Mapping[str, Any]
+                  ) -> Generator[TrainingEvent, None, FeaturizedData]:
         pipeline = FittedPipeline(tokenizer, [inputs[n] for n in featurizer_names])
         prepared = inputs[TOKENIZER]
-        messages: list[Any] = []
+        messages: list[MessageFeatures] = []
         for features in pipeline.featurize_corpus(prepared.corpus):
             if len(messages) % PROGRESS_CHUNK == 0 and should_stop():
                 raise TrainingStopped(0)

@@ -12,9 +12,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.training.inbox_store import InboxStore
+
+if TYPE_CHECKING:
+    from workbench.nlu.predictor import Prediction
+    from workbench.nlu.predictor_loader import NluModel
 
 CHUNK = 256  # messages per committed chunk (first chunk small: see prelabel_inbox)
 FIRST_CHUNK = 64
@@ -38,14 +42,14 @@ def model_fingerprint(model_dir: Path) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def prediction_record(prediction: Any, model_path: str, fingerprint: str
+def prediction_record(prediction: Prediction, model_path: str, fingerprint: str
                       ) -> dict[str, Any]:
     """What the inbox stores for one prediction: Rasa parse dict + model identity."""
     return {"parse": prediction.to_rasa(), "model": model_path,
             "fingerprint": fingerprint}
 
 
-def prelabel_inbox(store: InboxStore, model: Any, model_path: str, *,
+def prelabel_inbox(store: InboxStore, model: NluModel, model_path: str, *,
                    should_stop: Callable[[], bool] = lambda: False,
                    on_progress: Callable[[PrelabelProgress], None] | None = None,
                    batch_size: int = 64) -> int:
@@ -53,7 +57,7 @@ def prelabel_inbox(store: InboxStore, model: Any, model_path: str, *,
 
     Args:
         store: the inbox (this thread's connection is used).
-        model: a loaded :class:`workbench.nlu.predictor_loader.NluModel`.
+        model: the loaded model.
         model_path: recorded with each prediction; messages scored by another
             model are scored again.
     """

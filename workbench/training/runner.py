@@ -20,9 +20,9 @@ import os
 import time
 import traceback
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.training.cache import TrainingCache, open_cache, user_cache_dir
 from workbench.training.control import StopToken
@@ -38,13 +38,16 @@ from workbench.training.events import (
 )
 from workbench.training.graph import TrainingStopped
 from workbench.training.run_history import CANCELLED, FAILED, FINISHED, RunHistory
-from workbench.training.session import TrainingInputError, TrainingSession
+from workbench.training.session import RunResult, TrainingInputError, TrainingSession
+
+if TYPE_CHECKING:
+    from workbench.core.snapshot import ProjectSnapshot
 
 _DEFAULT: Any = object()  # "derive it from project_dir" for cache and history
 
 
 def run_training(
-    snapshot: Any,
+    snapshot: ProjectSnapshot,
     *,
     config: Mapping[str, Any] | None = None,
     stop: StopToken | None = None,
@@ -235,12 +238,9 @@ class _Recorder:
         self.finished = False
         self._last_epoch: EpochCompleted | None = None
 
-    def observe(self, events: Iterator[Any]) -> Any:
+    def observe(self, events: Generator[TrainingEvent, None, RunResult]
+                ) -> Generator[TrainingEvent, None, RunResult]:
         """Pass ``events`` through, recording epochs and evaluations; return result."""
-        result = yield from self._pass(events)
-        return result
-
-    def _pass(self, events: Any) -> Any:
         while True:
             try:
                 event = next(events)
@@ -249,7 +249,7 @@ class _Recorder:
             self._record(event)
             yield event
 
-    def _record(self, event: Any) -> None:
+    def _record(self, event: TrainingEvent) -> None:
         if self.history is None:
             return
         try:

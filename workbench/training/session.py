@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.training.cache import TrainingCache
-from workbench.training.events import TrainingNote, TrainingStarted
+from workbench.training.events import TrainingEvent, TrainingNote, TrainingStarted
 from workbench.training.fingerprint import (
     DataFingerprints,
     data_fingerprints,
     fingerprint_of,
 )
 from workbench.training.graph import GraphExecutor
+
+if TYPE_CHECKING:
+    from workbench.core.examples import Example
+    from workbench.core.snapshot import ProjectSnapshot
+    from workbench.nlu.diet.config import DietConfig
+    from workbench.nlu.pipeline import PipelineConfig
+    from workbench.nlu.predictor_loader import NluModel
+    from workbench.nlu.tokenizers import WhitespaceTokenizer
 
 DEFAULT_SEED = 42
 FINETUNE_MIN_EPOCHS = 10  # finetuning default: a tenth of the epochs, at least this
@@ -51,21 +59,21 @@ class RunResult:
 class TrainingSession:
     """A validated training run (build with :meth:`prepare`)."""
 
-    snapshot: Any
-    pipeline_config: Any  # PipelineConfig
-    diet_config: Any  # DietConfig
+    snapshot: ProjectSnapshot
+    pipeline_config: PipelineConfig
+    diet_config: DietConfig
     seed: int
     device: str
     data: DataFingerprints
     config_digest: str
     should_stop: Callable[[], bool]
-    finetune: Any = None  # NluModel of the earlier model, when finetuning
+    finetune: NluModel | None = None  # the earlier model, when finetuning
     finetune_from: str | None = None
     finetune_fingerprint: str = ""
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def prepare(cls, snapshot: Any, *, config: Mapping[str, Any] | None,
+    def prepare(cls, snapshot: ProjectSnapshot, *, config: Mapping[str, Any] | None,
                 seed: int | None, device: str, epochs: int | None,
                 finetune_from: str | Path | None,
                 stop: Callable[[], bool]) -> TrainingSession:
@@ -76,6 +84,7 @@ class TrainingSession:
         """
         from workbench.nlu.diet.config import DietConfig
         from workbench.nlu.diet.devices import resolve_device
+        from workbench.nlu.diet.trainable import require_two_intents
         from workbench.nlu.pipeline import PipelineConfig, PipelineError
 
         _check_examples(snapshot)
@@ -104,7 +113,7 @@ class TrainingSession:
                 message = f"DIETClassifier: {message}"
             raise TrainingInputError(f"config: {message}") from None
         notes.extend(pipeline_config.warnings)
-        notes.extend(getattr(diet_config, "warnings", ()))
+        notes.extend(diet_config.warnings)
         diet_config = dataclasses.replace(diet_config, epochs=epochs or default_epochs)
         if diet_config.split_entities_by_comma is None:
             diet_config, note = _resolve_entity_splitting(
@@ -113,6 +122,9 @@ class TrainingSession:
                 notes.append(note)
         try:
             diet_config.validate()
+            if diet_config.intent_classification:
+                require_two_intents(example.base_intent
+                                    for example in snapshot.examples)
             target = resolve_device(device)
         except ValueError as error:
             raise TrainingInputError(str(error)) from None
@@ -141,7 +153,8 @@ class TrainingSession:
             epochs=self.diet_config.epochs, finetune_from=self.finetune_from)
 
     def run(self, cache: TrainingCache | None, *, force: bool, out_dir: Path,
-            live_projections: bool = True) -> Generator[Any, None, RunResult]:
+            live_projections: bool = True
+            ) -> Generator[TrainingEvent, None, RunResult]:
         """Run the graph (restoring cached nodes) and write the model to ``out_dir``."""
         from workbench.nlu.artefacts import save_model
         from workbench.nlu.pipeline import FittedPipeline
@@ -198,22 +211,15 @@ class TrainingSession:
                          tuple(executor.restored), stopped_after)
 
 
-def _check_examples(snapshot: Any) -> None:
-    """Refuse data DIET cannot learn from, saying what to add."""
-    examples = getattr(snapshot, "examples", ())
-    if not examples:
+def _check_examples(snapshot: ProjectSnapshot) -> None:
+    """Refuse a snapshot without examples, saying what to add."""
+    if not snapshot.examples:
         raise TrainingInputError(
             "no training examples: add examples to an intent in the NLU data "
             "(nlu: - intent: greet / examples: | - hi) and train again")
-    intents = {example.base_intent for example in examples}
-    if len(intents) < 2:
-        only = next(iter(intents))
-        raise TrainingInputError(
-            f"only one intent ('{only}') has examples: DIET needs at least 2 intents "
-            "to learn to tell them apart; add examples of another intent")
 
 
-def _load_finetune_model(path: str | Path) -> tuple[Any, str]:
+def _load_finetune_model(path: str | Path) -> tuple[NluModel, str]:
     """Load the model to continue from; return it and a fingerprint of its files."""
     from workbench.nlu.artefacts import ArtefactError, resolve_model_dir
     from workbench.nlu.predictor_loader import load_model
@@ -228,8 +234,9 @@ def _load_finetune_model(path: str | Path) -> tuple[Any, str]:
     return model, hashlib.sha256(checksums).hexdigest()[:32]
 
 
-def _resolve_entity_splitting(diet_config: Any, examples: Any, tokenizer: Any
-                              ) -> tuple[Any, str | None]:
+def _resolve_entity_splitting(diet_config: DietConfig, examples: Sequence[Example],
+                              tokenizer: WhitespaceTokenizer
+                              ) -> tuple[DietConfig, str | None]:
     """Fill an unset ``split_entities_by_comma`` from the training annotations."""
     from workbench.nlu.bilou import entity_types_spanning_gaps, resolve_split_setting
 

@@ -6,13 +6,15 @@ decided here once and passed in, so the model's ``forward`` does not branch on c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
 from workbench.nlu.diet.config import DietConfig
 from workbench.nlu.diet.heads import IntentHead, LabelEncoder, TagHead
 from workbench.nlu.diet.layers import Ffnn
-from workbench.nlu.diet.losses import DotProductLoss
+from workbench.nlu.diet.losses import dot_product_loss
 from workbench.nlu.diet.model import DietModel, TextEncoder
 from workbench.nlu.diet.sparse_input import SparseSequenceInput
 from workbench.nlu.diet.spec import ModelSpec
@@ -22,10 +24,13 @@ from workbench.nlu.diet.transformer import (
     TransformerEncoder,
 )
 
+if TYPE_CHECKING:
+    from workbench.nlu.features import FeaturizedData
+
 TAG_KINDS = ("entity", "role", "group")  # Rasa's fixed order
 
 
-def spec_from_data(data: object, config: DietConfig) -> ModelSpec:
+def spec_from_data(data: FeaturizedData, config: DietConfig) -> ModelSpec:
     """Read sizes and names from a ``FeaturizedData``; keep only heads that can train.
 
     Entity heads exist only with ``entity_recognition`` and at least one non-"O" tag;
@@ -44,7 +49,7 @@ def spec_from_data(data: object, config: DietConfig) -> ModelSpec:
                      tag_names=tag_names)
 
 
-def label_matrix_from_data(data: object) -> torch.Tensor:
+def label_matrix_from_data(data: FeaturizedData) -> torch.Tensor:
     """Densify the per-intent label features: (L, label_dim) float32."""
     n_labels = len(data.label_features)
     out = np.zeros((n_labels, int(data.label_dim)), dtype=np.float32)
@@ -106,7 +111,9 @@ def _build_encoder(config: DietConfig, spec: ModelSpec) -> TextEncoder:
     if config.use_masked_language_model and transformer is not None:
         from workbench.nlu.diet.masked_lm import MaskedLanguageModel
 
-        masked_lm = MaskedLanguageModel(config, ffn.out_dim, width, spec.sequence_dim)
+        masked_lm = MaskedLanguageModel(
+            ffn.out_dim, width, spec.sequence_dim, config.embedding_dimension,
+            dot_product_loss(config, scale=False))
     return TextEncoder(inputs, ffn, transformer, masked_lm)
 
 
@@ -116,12 +123,6 @@ def _build_intent_head(config: DietConfig, n_in: int,
     label_ffn = Ffnn(dense, tuple(config.hidden_layers_sizes["label"]),
                      config.connection_density, config.drop_rate)
     labels = LabelEncoder(label_matrix, dense, label_ffn, config.embedding_dimension)
-    loss = DotProductLoss(
-        config.number_of_negative_examples, config.similarity, config.loss_type,
-        constrain=config.constrain_similarities, scale=config.scale_loss,
-        mu_pos=config.maximum_positive_similarity,
-        mu_neg=config.maximum_negative_similarity,
-        use_max_neg=config.use_maximum_negative_similarity,
-        neg_scale=config.negative_margin_scale)
+    loss = dot_product_loss(config, scale=config.scale_loss)
     return IntentHead(n_in, config.embedding_dimension, labels, loss, config.similarity,
                       config.model_confidence)

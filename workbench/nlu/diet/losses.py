@@ -8,10 +8,14 @@ re-sampled, exactly as Rasa does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+if TYPE_CHECKING:
+    from workbench.nlu.diet.config import DietConfig
 
 _NEG = -1e9
 
@@ -144,6 +148,23 @@ class DotProductLoss(nn.Module):
         if self.scale:
             per_example = per_example * scale_factor(per_example)
         return per_example.mean()
+
+
+def dot_product_loss(config: DietConfig, *, scale: bool) -> DotProductLoss:
+    """Build the similarity loss of the intent head or the masked LM from ``config``.
+
+    Args:
+        config: Supplies K, similarity, loss type, constraint and margin settings.
+        scale: Apply Rasa's ``scale_loss`` factor (the intent head follows the config;
+            Rasa's masked LM never scales).
+    """
+    return DotProductLoss(
+        config.number_of_negative_examples, config.similarity, config.loss_type,
+        constrain=config.constrain_similarities, scale=scale,
+        mu_pos=config.maximum_positive_similarity,
+        mu_neg=config.maximum_negative_similarity,
+        use_max_neg=config.use_maximum_negative_similarity,
+        neg_scale=config.negative_margin_scale)
 
 
 def cross_entropy_loss(s: Similarities, constrain: bool) -> torch.Tensor:

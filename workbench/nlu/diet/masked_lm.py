@@ -13,15 +13,18 @@ features) are not used as negatives of each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from workbench.nlu.diet.config import DietConfig
 from workbench.nlu.diet.layers import Embed, glorot_uniform_
 from workbench.nlu.diet.losses import DotProductLoss
 from workbench.nlu.diet.packing import Packing
 from workbench.nlu.diet.sparse_input import DenseForSparse
+
+if TYPE_CHECKING:
+    from workbench.nlu.diet.batching import Batch
 
 _SELECT = 0.15
 _MASK_VECTOR = 0.7
@@ -41,32 +44,27 @@ class MaskedLanguageModel(nn.Module):
     """Masking of the inputs plus the MLM loss.
 
     Args:
-        config: DIET config (K, loss type, similarity, constrain_similarities).
         n_in: Width of the pre-transformer rows.
         width: Transformer width H.
         sequence_dim: Width of the sparse sequence features (for token ids).
+        embedding_dimension: Width E of the compared embeddings.
+        loss_fn: The dot-product loss (built by ``losses.dot_product_loss``).
     """
 
-    def __init__(self, config: DietConfig, n_in: int, width: int,
-                 sequence_dim: int) -> None:
+    def __init__(self, n_in: int, width: int, sequence_dim: int,
+                 embedding_dimension: int, loss_fn: DotProductLoss) -> None:
         super().__init__()
         self.mask_vector = nn.Parameter(torch.empty(n_in))
         glorot_uniform_(self.mask_vector.view(1, -1), 1, n_in)
         self.token_projection = DenseForSparse(sequence_dim, 2, bias=False)
         self.token_projection.requires_grad_(False)  # frozen random projection
         self.token_projection.l2_regularized = False
-        self.embed_output = Embed(width, config.embedding_dimension)
-        self.embed_target = Embed(n_in, config.embedding_dimension)
-        self.loss_fn = DotProductLoss(
-            config.number_of_negative_examples, config.similarity, config.loss_type,
-            constrain=config.constrain_similarities, scale=False,
-            mu_pos=config.maximum_positive_similarity,
-            mu_neg=config.maximum_negative_similarity,
-            use_max_neg=config.use_maximum_negative_similarity,
-            neg_scale=config.negative_margin_scale)
+        self.embed_output = Embed(width, embedding_dimension)
+        self.embed_target = Embed(n_in, embedding_dimension)
+        self.loss_fn = loss_fn
 
     def mask_inputs(self, x: torch.Tensor, packing: Packing,
-                    batch: object) -> tuple[torch.Tensor, MaskedTargets]:
+                    batch: Batch) -> tuple[torch.Tensor, MaskedTargets]:
         """Mask some real token rows of ``x`` (N, dim); return new rows + targets."""
         example = packing.index // packing.n_pos  # (N,)
         is_token = packing.positions < batch.lengths[example]  # (N,) not the CLS slot

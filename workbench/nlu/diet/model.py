@@ -9,6 +9,7 @@ masked LM) are decided by :mod:`workbench.nlu.diet.builder`, which passes them i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -22,13 +23,16 @@ from workbench.nlu.diet.sparse_input import SparseSequenceInput
 from workbench.nlu.diet.spec import ModelSpec
 from workbench.nlu.diet.transformer import TransformerEncoder
 
+if TYPE_CHECKING:
+    from workbench.nlu.diet.masked_lm import MaskedLanguageModel
+
 
 class TextEncoder(nn.Module):
     """Input layer, hidden FFN, optional MLM masking, transformer + GELU."""
 
     def __init__(self, inputs: SparseSequenceInput, ffn: Ffnn,
                  transformer: TransformerEncoder | None,
-                 masked_lm: nn.Module | None = None) -> None:
+                 masked_lm: MaskedLanguageModel | None = None) -> None:
         super().__init__()
         self.inputs = inputs
         self.ffn = ffn
@@ -36,9 +40,9 @@ class TextEncoder(nn.Module):
         self.masked_lm = masked_lm
         self.out_dim = transformer.width if transformer is not None else ffn.out_dim
 
-    def forward(self, batch: Batch
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Return encodings (B, P, out_dim), mask (B, P) and the MLM loss (or None).
+    def forward(self, batch: Batch) -> tuple[
+            torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+        """Return encodings (B, P, out_dim), mask (B, P), (MLM loss, m_acc) or None.
 
         Per-position layers run on the packed real positions only (see
         :mod:`workbench.nlu.diet.packing`); padding rows of the result are zero.
@@ -53,7 +57,8 @@ class TextEncoder(nn.Module):
             return packing.unpack(x), mask, None
         h = F.gelu(self.transformer(x, packing))  # (N, H): Rasa's extra GELU
         mlm_loss = (self.masked_lm.loss(h, mlm_targets)
-                    if mlm_targets is not None else None)
+                    if self.masked_lm is not None and mlm_targets is not None
+                    else None)
         return packing.unpack(h), mask, mlm_loss
 
 
@@ -143,7 +148,14 @@ class DietModel(nn.Module):
         return DietPrediction(sims, conf, emb, tags, batch.lengths)
 
     def sentence_embeddings(self, batch: Batch) -> torch.Tensor:
-        """Embed the sentences of a collated batch: (B, E); no tag decoding."""
+        """Embed the sentences of a collated batch: (B, E); no tag decoding.
+
+        Raises:
+            ValueError: The model has no intent head (``intent_classification`` off).
+        """
+        if self.intent is None:
+            raise ValueError("this model has no sentence embeddings: it was trained "
+                             "with intent_classification: false")
         h, _, _ = self.encoder(batch)  # (B, P, H)
         _, _, emb = self.intent.predict(self.cls(h, batch.lengths))
         return emb

@@ -41,6 +41,7 @@ from workbench.nlu.diet.regularization import (
     regularized_kernels,
 )
 from workbench.nlu.diet.spec import ModelSpec
+from workbench.nlu.diet.trainable import require_two_intents
 
 __all__ = ["BatchProgress", "EpochStats", "TrainedDiet", "seed_everything",
            "train_diet"]
@@ -164,10 +165,8 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
 def _check_data(data: object, spec: ModelSpec) -> None:
     if len(data.messages) == 0:
         raise ValueError("No training examples: add examples before training DIET.")
-    if spec.intent_names and len(set(np.asarray(data.intent_ids).tolist())) < 2:
-        raise ValueError("DIET needs at least 2 intents with examples to classify "
-                         "intents; add examples of another intent or set "
-                         "intent_classification: false.")
+    if spec.intent_names:
+        require_two_intents(spec.intent_names[i] for i in np.unique(data.intent_ids))
     if not spec.intent_names and not spec.tag_names:
         raise ValueError("Nothing to train: intent classification is off and the data "
                          "has no entity annotations.")

@@ -22,7 +22,10 @@ class FeatureArrays:
     Attributes:
         n_tokens: (M,) tokens per message.
         seq_ptr: (M+1,) start of each message's entries in ``seq_*``.
-        seq_rows, seq_cols, seq_vals: sequence entries, sorted by (message, row).
+        seq_rows, seq_cols, seq_vals: sequence entries, sorted by (message, row);
+            rows and columns int32 where they fit (a third less memory than int64 for
+            what is, after the features themselves, the training run's largest
+            per-example data), widened per batch by :func:`collate`.
         sent_ptr, sent_cols, sent_vals: sentence entries.
         has_sentence: Whether sentence features exist (sentence_dim > 0).
         tag_ptr: (M+1,) start of each message's tags in ``tags[kind]`` (token offsets).
@@ -90,7 +93,14 @@ def _flatten(parts: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     vals = np.concatenate([np.asarray(p.vals, dtype=np.float32) for p in parts])
     owner = np.repeat(np.arange(len(parts)), counts)
     order = np.lexsort((rows, owner))  # sorted by (message, row)
-    return ptr, rows[order], cols[order], vals[order]
+    return ptr, _narrow(rows[order]), _narrow(cols[order]), vals[order]
+
+
+def _narrow(ids: np.ndarray) -> np.ndarray:
+    """int32 copy of non-negative ids when they fit, else the int64 array."""
+    if len(ids) and int(ids.max()) >= 2**31:
+        return ids
+    return ids.astype(np.int32)
 
 
 @dataclass
@@ -173,11 +183,11 @@ def collate(arrays: FeatureArrays, idx: np.ndarray) -> Batch:
             tags[kind] = torch.from_numpy(grid)
     return Batch(
         lengths=torch.from_numpy(lengths.copy()),
-        seq_cols=torch.from_numpy(arrays.seq_cols[entries]),
+        seq_cols=torch.from_numpy(arrays.seq_cols[entries].astype(np.int64)),
         seq_vals=torch.from_numpy(arrays.seq_vals[entries]),
         seq_offsets=torch.from_numpy(seq_offsets),
         slot_rows=torch.from_numpy(slot_rows),
-        sent_cols=torch.from_numpy(arrays.sent_cols[sent_entries]),
+        sent_cols=torch.from_numpy(arrays.sent_cols[sent_entries].astype(np.int64)),
         sent_vals=torch.from_numpy(arrays.sent_vals[sent_entries]),
         sent_offsets=torch.from_numpy(sent_offsets),
         labels=torch.from_numpy(arrays.labels[idx].copy()),

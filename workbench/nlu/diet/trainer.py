@@ -40,6 +40,7 @@ from workbench.nlu.diet.regularization import (
     regularization_loss,
     regularized_kernels,
 )
+from workbench.nlu.diet.sparse_input import DenseForSparse
 from workbench.nlu.diet.spec import ModelSpec
 from workbench.nlu.diet.trainable import require_two_intents
 
@@ -228,7 +229,13 @@ class _Loop:
         self.amp = amp
         self.amp_dtype = _amp_dtype(device) if amp else None
         self.optimizer = make_adam(model.parameters(), config.learning_rate, device)
-        self.kernels = regularized_kernels(model)
+        self.kernels = regularized_kernels(model)  # all of them, for the reported loss
+        # Sparse-input kernels apply the L2 rule to the rows their batch touched.
+        self.row_sparse = [m for m in model.modules()
+                           if isinstance(m, DenseForSparse) and m.l2_regularized]
+        sparse_weights = {id(m.weight) for m in self.row_sparse}
+        self.dense_kernels = [(w, m) for w, m in self.kernels
+                              if id(w) not in sparse_weights]
         # float16 needs loss scaling; bfloat16 has float32's range and does not.
         self.scaler = (torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16
                        else None)
@@ -245,7 +252,10 @@ class _Loop:
             self.scaler.unscale_(self.optimizer)
         else:
             loss.backward()
-        add_regularization_gradients_(self.kernels, self.config.regularization_constant)
+        lam = self.config.regularization_constant
+        add_regularization_gradients_(self.dense_kernels, lam)
+        for layer in self.row_sparse:
+            layer.add_l2_gradient_(lam)
         if self.scaler is not None:
             self.scaler.step(self.optimizer)
             self.scaler.update()

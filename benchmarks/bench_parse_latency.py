@@ -1,18 +1,23 @@
 """Parse latency: 1 vs 2 intra-op threads, idle vs busy machine; fuzzed messages.
 
     .venv/bin/python benchmarks/bench_parse_latency.py [--model DIR] [--runs 15]
-                                                       [--fuzz 10000]
+                                                       [--fuzz 10000] [--texts FILE]
 
 Without ``--model`` a tiny model is trained first (tests/nlu/conftest.py's data).
-Prints the median parse time of a 256- and a 512-token message with one and with two
-threads forced, with the other core idle and with a busy loop on it (same run), then
-parses ``--fuzz`` random messages (unicode, emoji, control characters, long runs) with
-the shipped thread choice and reports exceptions and p50/p99 latency.
+Prints the median parse time of a short message (the first of ``--texts``, a Rasa
+YAML file; default the pizza sample project's examples), a 256- and a 512-token
+message and of ``predict_many`` over 64 of the texts (per message), each with one and
+with two threads forced, as the machine is and with a busy loop added (same run, the
+thread counts alternating); then parses ``--fuzz`` random messages (unicode, emoji,
+control characters, long runs) with the shipped thread choice and reports exceptions
+and p50/p99 latency. ``load`` on each line is the other processes' busy cores (of
+the machine's), measured over that line's timings (/proc/stat).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -45,19 +50,28 @@ def _tiny_model(directory: Path) -> Path:
     return directory
 
 
-def _median_ms(model, text: str, threads: int, runs: int) -> float:
+def _median_ms(model, texts: list[str], threads: int, runs: int) -> float:
+    """Median ms per message of ``predict_many(texts)`` with ``threads`` forced."""
     original = predictor_loader.batch_threads
     predictor_loader.batch_threads = lambda *_: threads  # force the count
     try:
-        model.parse(text)  # warm-up
+        model.predict_many(texts)  # warm-up
         times = []
         for _ in range(runs):
             started = time.perf_counter()
-            model.parse(text)
-            times.append(time.perf_counter() - started)
+            model.predict_many(texts)
+            times.append((time.perf_counter() - started) / len(texts))
     finally:
         predictor_loader.batch_threads = original
     return statistics.median(times) * 1000
+
+
+def _sample_texts(path: Path | None) -> list[str]:
+    from workbench.core.project import load_project
+
+    source = path or REPO / "sample_projects" / "pizza"
+    texts = [example.text for example in load_project(source).examples]
+    return [t for t in texts if t.strip()] or ["hello there"]
 
 
 def _random_message(rng: random.Random) -> str:
@@ -76,21 +90,34 @@ def main() -> int:
     parser.add_argument("--model", type=Path)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--fuzz", type=int, default=10_000)
+    parser.add_argument("--texts", type=Path, help="Rasa YAML file or project whose "
+                        "examples are the short messages (default: the pizza sample)")
     args = parser.parse_args()
+    from workbench.core.cpu_load import busy_between, sample_cpu
+
+    cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         model = load_model(args.model or _tiny_model(Path(tmp) / "model"))
-        for load in ("idle", "busy loop on another core"):
+        texts = _sample_texts(args.texts)
+        cases = [("short message", [texts[0]])]
+        cases += [(f"{n} tokens", [" ".join(f"word{i % 50}" for i in range(n))])
+                  for n in (256, 512)]
+        cases.append((f"batch of {min(64, len(texts))}", texts[:64]))
+        print(f"{cores} cores; threads alternate 1, 2 per line", flush=True)
+        for load in ("as is", "+ busy loop"):
             busy = (subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                    if load != "idle" else None)
+                    if load != "as is" else None)
             try:
                 time.sleep(0.5 if busy else 0)
-                for tokens in (256, 512):
-                    text = " ".join(f"word{i % 50}" for i in range(tokens))
-                    one = _median_ms(model, text, 1, args.runs)
-                    two = _median_ms(model, text, 2, args.runs)
+                for name, batch in cases:
+                    before = sample_cpu()
+                    one = _median_ms(model, batch, 1, args.runs)
+                    two = _median_ms(model, batch, 2, args.runs)
+                    other = busy_between(before, sample_cpu(), cores)
                     print(
-                        f"{load:26} {tokens} tokens: 1 thread {one:7.1f} ms, "
-                        f"2 threads {two:7.1f} ms (median of {args.runs})",
+                        f"{load:12} {name:14}: 1 thread {one:7.2f} ms, 2 threads "
+                        f"{two:7.2f} ms per message (median of {args.runs}; load "
+                        f"{other if other is not None else float('nan'):.1f} cores)",
                         flush=True,
                     )
             finally:

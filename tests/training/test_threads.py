@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from workbench.nlu.intra_op import pin_threads
 from workbench.training.threads import apply_thread_count, auto_thread_count
 
 
@@ -34,6 +35,7 @@ def test_apply_thread_count_explicit_and_environment(monkeypatch: pytest.MonkeyP
         assert apply_thread_count(None) == 2  # the environment's choice is kept
     finally:
         torch.set_num_threads(previous)
+        pin_threads(None)  # the pin is process-wide: leave training steps free
 
 
 def test_busy_cores_since_an_earlier_sample_excludes_this_process(monkeypatch) -> None:

@@ -32,8 +32,8 @@ def register(subparsers: Any) -> None:
                        help="require ?token=T on every endpoint but / and /version "
                        "(as Rasa's --auth-token)")
     serve.add_argument("--workers", type=int, default=0, metavar="N",
-                       help="threads parsing at once (default: one per CPU core); "
-                       "each parse uses one torch thread")
+                       help="threads parsing at once (default: the CPU cores less one, "
+                       "at least one); each parse uses one torch thread")
     serve.add_argument("--max-batch", type=int, default=16, metavar="B",
                        help="requests waiting together are parsed in one forward "
                        "pass, up to B (default 16; 1: never batch, every answer "
@@ -81,7 +81,8 @@ def run_serve(args: Any) -> int:
     if not 0 <= args.port <= 65535:
         return _error(f"--port {args.port}: give a port from 0 to 65535")
     if args.workers < 0 or args.workers > 256:
-        return _error(f"--workers {args.workers}: give 1 to 256 (0: one per core)")
+        return _error(f"--workers {args.workers}: give 1 to 256 "
+                      "(0: the cores less one)")
     if not 1 <= args.max_batch <= 256:
         return _error(f"--max-batch {args.max_batch}: give 1 to 256")
     if not args.timeout > 0:

@@ -19,6 +19,7 @@ from workbench.nlu.artefacts import ArtefactError, load_artefact
 from workbench.nlu.bilou import NO_ENTITY, repair_bilou, tags_to_entities
 from workbench.nlu.features import MessageFeatures
 from workbench.nlu.intra_op import GATE, batch_threads
+from workbench.nlu.parse_forward import MAX_MESSAGES, ParseForward
 from workbench.nlu.pipeline import FittedPipeline
 from workbench.nlu.predictor import EntityPrediction, IntentScore, Prediction, TokenTag
 from workbench.nlu.synonyms import EntitySynonymMapper
@@ -77,6 +78,9 @@ class NluModel:
         self.max_tokens = max_tokens
         self.spec = model.spec
         self.intent_names: tuple[str, ...] = tuple(self.spec.intent_names)
+        # Small batches (a parse, a server batch) skip DietModel.predict's general
+        # machinery (same results; see workbench/nlu/parse_forward.py).
+        self._lean = ParseForward.build(self.model)
 
     # -- batch prediction -----------------------------------------------------------
     def predict_many(
@@ -124,12 +128,12 @@ class NluModel:
 
     def _run(self, messages: list[MessageFeatures],
              since: CpuSample | None = None) -> list[dict[str, Any]]:
-        from workbench.nlu.diet.batching import collate_messages
-
-        batch = collate_messages(messages, has_sentence=self.spec.sentence_dim > 0)
         n_positions = len(messages) * (max(len(m.tokens) for m in messages) + 1)
         with _threads_for(n_positions, since), torch.inference_mode():
-            pred = self.model.predict(batch)
+            if self._lean is not None and len(messages) <= MAX_MESSAGES:
+                pred = self._lean.predict(messages)
+            else:
+                pred = self.model.predict(self._collate(messages))
         per_message: list[dict[str, Any]] = []
         conf = emb = None
         if pred.intent_confidences is not None:
@@ -147,6 +151,11 @@ class NluModel:
                 "tags": {k: (ids[b, :n], c[b, :n]) for k, (ids, c) in tags.items()},
             })
         return per_message
+
+    def _collate(self, messages: list[MessageFeatures]) -> Any:
+        from workbench.nlu.diet.batching import collate_messages
+
+        return collate_messages(messages, has_sentence=self.spec.sentence_dim > 0)
 
     def _post_process(self, text: str, message: MessageFeatures, out: dict[str, Any],
                       truncated: bool, all_tags: bool = False) -> Prediction:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -41,20 +42,31 @@ class SparseRows:
         cls, row_dicts: Sequence[dict[int, float]], n_cols: int
     ) -> SparseRows:
         """Build from one ``{column: value}`` dict per row (columns sorted per row)."""
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for r, row in enumerate(row_dicts):
-            for c in sorted(row):
-                rows.append(r)
-                cols.append(c)
-                vals.append(row[c])
-        return cls(
-            (len(row_dicts), n_cols),
-            np.asarray(rows, dtype=np.int64),
-            np.asarray(cols, dtype=np.int64),
-            np.asarray(vals, dtype=np.float32),
-        )
+        cols = [sorted(row) for row in row_dicts]
+        vals = [[row[c] for c in columns] for row, columns in zip(row_dicts, cols,
+                                                                   strict=True)]
+        return cls.from_rows(cols, vals, n_cols)
+
+    @classmethod
+    def from_rows(
+        cls, cols: Sequence[Sequence[int]], vals: Sequence[Sequence[float]] | None,
+        n_cols: int,
+    ) -> SparseRows:
+        """Build from each row's sorted, distinct columns and their values.
+
+        Args:
+            cols: One sequence of columns per row, ascending, without repeats.
+            vals: The values in the same layout; None means every value is 1.
+            n_cols: Width of the matrix.
+        """
+        counts = np.fromiter(map(len, cols), np.int64, len(cols))
+        col_arr = np.fromiter(itertools.chain.from_iterable(cols), np.int64,
+                              int(counts.sum()))
+        val_arr = (np.ones(len(col_arr), dtype=np.float32) if vals is None else
+                   np.fromiter(itertools.chain.from_iterable(vals), np.float32,
+                               len(col_arr)))
+        rows = np.repeat(np.arange(len(cols), dtype=np.int64), counts)
+        return cls((len(cols), n_cols), rows, col_arr, val_arr)
 
     @classmethod
     def from_dense(cls, dense: np.ndarray) -> SparseRows:
@@ -78,11 +90,13 @@ class SparseRows:
         """The ``(1, columns)`` sum over rows."""
         if self.nnz == 0:
             return SparseRows.empty(1, self.shape[1])
-        cols, inverse = np.unique(self.cols, return_inverse=True)
-        sums = np.zeros(cols.shape[0], dtype=np.float32)
-        np.add.at(sums, inverse, self.vals)
+        order = np.argsort(self.cols, kind="stable")
+        cols = self.cols[order]
+        starts = np.flatnonzero(np.concatenate([[True], cols[1:] != cols[:-1]]))
+        sums = np.add.reduceat(self.vals[order], starts).astype(np.float32)
         return SparseRows(
-            (1, self.shape[1]), np.zeros(cols.shape[0], dtype=np.int64), cols, sums
+            (1, self.shape[1]), np.zeros(len(starts), dtype=np.int64), cols[starts],
+            sums,
         )
 
 

@@ -66,6 +66,9 @@ def load_served(source: str | Path) -> ServedModel:
     """Resolve ``source`` and load it (:class:`ArtefactError` says why it can't)."""
     path = resolve_model_source(source)
     model = load_model(path)
+    # One parse now builds the tokenizer's pattern (~0.4 s, once per process) and
+    # warms torch, so the first request is not the slow one.
+    model.parse("warm up")
     path = Path(model.path or path).resolve()
     loaded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return ServedModel(model=model, path=path, model_id=path.name,

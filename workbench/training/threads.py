@@ -5,7 +5,9 @@ train financial_demo ~1.4x faster than one, but when other work already keeps th
 cores busy, two threads are several times *slower* than one, because every small op
 waits for the other worker to be scheduled. So the automatic choice gives torch the
 cores that are idle right now, and at least one. ``OMP_NUM_THREADS`` or an explicit
-``--threads`` wins over it.
+``--threads`` wins over it. During training the count is chosen again per step
+(:class:`workbench.nlu.intra_op.StepThreads`: one thread for small steps, the idle
+cores re-measured once a second otherwise) unless it was given explicitly.
 
 The measurement itself lives in :mod:`workbench.core.cpu_load` (prediction uses it
 too); ``CpuSample`` and ``sample_cpu`` are re-exported here.
@@ -66,8 +68,12 @@ def apply_thread_count(requested: int | None, since: CpuSample | None = None) ->
     """
     import torch
 
+    from workbench.nlu.intra_op import pin_threads
+
     if requested is None and os.environ.get("OMP_NUM_THREADS"):
+        pin_threads(torch.get_num_threads())
         return torch.get_num_threads()
+    pin_threads(requested)  # None: training steps choose again as the load changes
     threads = requested if requested is not None else auto_thread_count(since=since)
     torch.set_num_threads(threads)
     return threads

@@ -43,6 +43,7 @@ from workbench.nlu.diet.regularization import (
 from workbench.nlu.diet.sparse_input import DenseForSparse
 from workbench.nlu.diet.spec import ModelSpec
 from workbench.nlu.diet.trainable import require_two_intents
+from workbench.nlu.intra_op import StepThreads
 
 __all__ = ["BatchProgress", "EpochStats", "TrainedDiet", "seed_everything",
            "train_diet"]
@@ -113,6 +114,8 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
     strategy = config.batch_strategy if spec.intent_names else "sequence"
     best_state, best_scores, best_epoch = None, None, config.epochs
     heap = HeapGuard()
+    # Threads per step (1 for small steps, else the idle cores): see nlu/intra_op.py.
+    step_threads = StepThreads() if target.type == "cpu" else None
     for epoch in range(config.epochs):
         started = time.perf_counter()
         size = config.batch_size_for_epoch(epoch)
@@ -132,6 +135,8 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
                                       best_epoch if best_state is not None else epoch,
                                       epoch, stopped=True)
                 return
+            if step_threads is not None:  # token rows: tokens + sentence slots
+                step_threads.apply(int(arrays.n_tokens[idx].sum()) + len(idx))
             totals.add(loop.train_step(idx))
             heap.after_step()
             now = time.perf_counter()

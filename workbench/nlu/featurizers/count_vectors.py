@@ -30,6 +30,7 @@ _WORD_PATTERN = re.compile(r"(?u)\b\w+\b")  # the token_pattern Rasa gives sklea
 _NUMBER_PATTERN = re.compile(r"\b[0-9]+\b")
 _WHITE_SPACES = re.compile(r"\s\s+")
 _ANALYZERS = ("word", "char", "char_wb")
+_ROW_CACHE_WORDS = 50_000  # distinct words whose rows are kept per featurizer
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,9 @@ class CountVectorsFeaturizer(Featurizer):
     def __post_init__(self) -> None:
         self.config = self.config.normalized()
         self._analyze = build_analyzer(self.config)
+        # word -> its row (sorted columns, counts), for the vocabulary it was made with
+        self._rows: dict[str, tuple[tuple[int, ...], tuple[float, ...]]] = {}
+        self._rows_vocabulary: dict[str, int] | None = None
         # Sentence row == column sum of token rows unless n-grams can cross tokens.
         self._sentence_is_sum = self.config.analyzer == "char_wb" or (
             self.config.analyzer == "word" and self.config.max_ngram == 1
@@ -270,12 +274,28 @@ class CountVectorsFeaturizer(Featurizer):
                 row[col] = row.get(col, 0.0) + 1.0
         return row
 
+    def _word_row(self, word: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """A token's row, cached: messages repeat words, and n-grams cost ~10 µs."""
+        if self._rows_vocabulary is not self.vocabulary:  # fitted or replaced
+            self._rows = {}
+            self._rows_vocabulary = self.vocabulary
+        cached = self._rows.get(word)
+        if cached is None:
+            row = self._row(word)
+            columns = tuple(sorted(row))
+            cached = (columns, tuple(row[c] for c in columns))
+            if len(self._rows) >= _ROW_CACHE_WORDS:
+                self._rows = {}  # bounded: start over rather than grow
+            self._rows[word] = cached
+        return cached
+
     def transform(self, tokens: Sequence[Token], text: str) -> FeaturizerOutput:
         """One row of n-gram counts per token, plus the message's bag of n-grams."""
         words = self._process(tokens, False)
         dim = len(self.vocabulary)
-        rows = [self._row(w) for w in words]
-        sequence = SparseRows.from_row_dicts(rows, dim)
+        rows = [self._word_row(w) for w in words]
+        sequence = SparseRows.from_rows([r[0] for r in rows], [r[1] for r in rows],
+                                        dim)
         if self._sentence_is_sum:
             sentence = sequence.column_sum()
         else:

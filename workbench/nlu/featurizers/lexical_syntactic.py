@@ -40,6 +40,8 @@ _FUNCTIONS: dict[str, Callable[[Token, int, int], object]] = {
     "EOS": lambda t, i, n: i == n - 1,
 }
 _NEEDS_SPACY = ("pos", "pos2")
+_POSITIONAL = frozenset({"BOS", "EOS"})  # the only features that read i and n
+_COLUMN_CACHE_WORDS = 50_000  # distinct words whose columns are kept
 
 
 def validate_features(features: Any) -> tuple[tuple[str, ...], ...]:
@@ -83,6 +85,12 @@ class LexicalSyntacticFeaturizer(Featurizer):
     index: dict[tuple[int, str], dict[str, int]] = field(default_factory=dict)
 
     name = "LexicalSyntacticFeaturizer"
+
+    def __post_init__(self) -> None:
+        self._columns: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self._position_columns: tuple[dict[tuple[bool, bool], tuple[int, ...]], ...]
+        self._position_columns = ()
+        self._columns_index: dict | None = None  # the index the caches belong to
 
     @classmethod
     def from_rasa(cls, settings: Mapping[str, Any]) -> LexicalSyntacticFeaturizer:
@@ -143,16 +151,59 @@ class LexicalSyntacticFeaturizer(Featurizer):
 
     def transform(self, tokens: Sequence[Token], text: str) -> FeaturizerOutput:
         """One multi-hot row per token (values unseen in training are ignored)."""
-        rows = []
-        for raw in self._raw(tokens):
-            row: dict[int, float] = {}
-            for key, value in raw:
-                col = self.index.get(key, {}).get(value)
-                if col is not None:
-                    row[col] = 1.0
+        n = len(tokens)
+        self._check_caches()
+        offsets = _relative_positions(len(self.features))
+        per_token = [self._text_columns(t.text) for t in tokens]  # [slot] -> columns
+        at = self._position_columns  # [slot][(first, last)] -> columns
+        rows: list[list[int]] = []
+        for i in range(n):
+            row: list[int] = []
+            for slot, offset in enumerate(offsets):
+                j = i + offset
+                if 0 <= j < n:
+                    row.extend(per_token[j][slot])
+                    row.extend(at[slot][j == 0, j == n - 1])
+            row.sort()
             rows.append(row)
-        sequence = SparseRows.from_row_dicts(rows, self.sequence_dim)
+        sequence = SparseRows.from_rows(rows, None, self.sequence_dim)
         return FeaturizerOutput(sequence, None)
+
+    def _check_caches(self) -> None:
+        """Start the caches over when the value index was fitted or replaced."""
+        if self._columns_index is self.index:
+            return
+        self._columns = {}
+        # BOS/EOS read only whether the token is first/last: (i, n) stand-ins for each
+        cases = {(True, True): (0, 1), (True, False): (0, 2), (False, True): (1, 2),
+                 (False, False): (1, 3)}
+        token = Token("", 0, 0)
+        self._position_columns = tuple(
+            {case: self._columns_of(slot, [f for f in names if f in _POSITIONAL],
+                                    token, i, n)
+             for case, (i, n) in cases.items()}
+            for slot, names in enumerate(self.features))
+        self._columns_index = self.index
+
+    def _columns_of(self, slot: int, names: Sequence[str], token: Token, i: int,
+                    n: int) -> tuple[int, ...]:
+        found = (self.index.get((slot, f), {}).get(str(_FUNCTIONS[f](token, i, n)))
+                 for f in names)
+        return tuple(col for col in found if col is not None)
+
+    def _text_columns(self, word: str) -> tuple[tuple[int, ...], ...]:
+        """Per slot, the columns of ``word``'s text features (cached per word)."""
+        cached = self._columns.get(word)
+        if cached is None:
+            token = Token(word, 0, len(word))
+            cached = tuple(
+                self._columns_of(slot, [f for f in names if f not in _POSITIONAL],
+                                 token, 0, 1)
+                for slot, names in enumerate(self.features))
+            if len(self._columns) >= _COLUMN_CACHE_WORDS:
+                self._columns = {}
+            self._columns[word] = cached
+        return cached
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Settings plus the value index as a list of [slot, feature, [values]]."""

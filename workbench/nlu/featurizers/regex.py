@@ -109,17 +109,21 @@ class RegexFeaturizer(Featurizer):
 
     def transform(self, tokens: Sequence[Token], text: str) -> FeaturizerOutput:
         """Sequence bit per (token, pattern) overlap; sentence bit per pattern hit."""
-        seq_rows: list[dict[int, float]] = [{} for _ in tokens]
-        sentence: dict[int, float] = {}
-        for k, pattern in enumerate(self._compiled):
-            spans = pattern.spans(text)
-            for i in _overlapping_tokens(tokens, spans):
-                seq_rows[i][k] = 1.0
-                sentence[k] = 1.0
+        seq_rows: list[list[int]] = [[] for _ in tokens]
+        sentence: list[int] = []
+        for k, pattern in enumerate(self._compiled):  # columns ascending
+            hits = _overlapping_tokens(tokens, pattern.spans(text))
+            for i in hits:
+                seq_rows[i].append(k)
+            if hits:
+                sentence.append(k)
         dim = len(self.patterns)
+        if not sentence:
+            return FeaturizerOutput(SparseRows.empty(len(tokens), dim),
+                                    SparseRows.empty(1, dim))
         return FeaturizerOutput(
-            SparseRows.from_row_dicts(seq_rows, dim),
-            SparseRows.from_row_dicts([sentence], dim),
+            SparseRows.from_rows(seq_rows, None, dim),
+            SparseRows.from_rows([sentence], None, dim),
         )
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

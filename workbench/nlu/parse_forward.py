@@ -1,0 +1,236 @@
+"""DIET's forward pass for parsing a few messages, straight from their features.
+
+A parse is a short message (pizza: ~8 tokens) run through a 2-block transformer:
+about 2 ms of CPU in :meth:`DietModel.predict`, a good part of it the fixed cost of
+~150 small torch calls (module dispatch, packing bookkeeping, CSR weights, padding
+grids) rather than arithmetic. :class:`ParseForward` computes the same encoder for up
+to :data:`MAX_MESSAGES` messages on their packed rows: one dense ``linear`` per layer
+on the model's own weight tensors (with one thread dense is faster than the CSR
+copies the model uses for few rows), attention per message with no padding and no
+mask, and the sparse inputs bagged straight from each message's COO features (no
+collation). The intent and tag heads are the model's own modules, so only the encoder
+is re-expressed here; ``tests/nlu/test_parse_forward.py`` checks it against
+``DietModel.predict`` (same tags; confidences and embeddings within 1e-5).
+
+Models it does not cover (relative or unidirectional attention, dense features with
+a concat layer, weights off the CPU or not float32) return None from
+:meth:`ParseForward.build`, and the predictor keeps using ``DietModel.predict``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from workbench.nlu.features import MessageFeatures
+
+MAX_MESSAGES = 16  # larger batches (evaluation) take DietModel.predict's padded path
+
+
+@dataclass(frozen=True)
+class _Dense:
+    """A dense layer on the model's own weight (a view: in-place updates show)."""
+
+    weight: torch.Tensor  # (out, in), masked-out connections already zero
+    bias: torch.Tensor | None
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight, self.bias)  # (N, in) -> (N, out)
+
+
+@dataclass(frozen=True)
+class _Block:
+    ln_attention: nn.LayerNorm
+    qkv: _Dense
+    out: _Dense
+    ln_ffn: nn.LayerNorm
+    ffn_in: _Dense
+    ffn_out: _Dense
+    heads: int
+
+
+def _dense(layer: nn.Module) -> _Dense:
+    """A RandomlyConnectedDense / Embed as a plain dense layer (no copy)."""
+    bias = layer.bias.detach() if layer.bias is not None else None
+    return _Dense(layer.weight.detach(), bias)
+
+
+class ParseForward:
+    """The encoder of a loaded :class:`DietModel` as a lean function of messages."""
+
+    def __init__(self, model: nn.Module) -> None:
+        encoder = model.encoder
+        inputs = encoder.inputs
+        self.model = model
+        self.has_sentence = bool(inputs.has_sentence)
+        self.seq_bag = inputs.sequence.bag.weight.detach()  # (sequence_dim, dense)
+        self.seq_bias = _bias(inputs.sequence)
+        self.sent_bag = (inputs.sentence.bag.weight.detach()
+                         if inputs.sentence is not None else None)
+        self.sent_bias = _bias(inputs.sentence) if inputs.sentence is not None else None
+        self.ffn = [_dense(layer) for layer in encoder.ffn.layers
+                    if hasattr(layer, "weight")]
+        transformer = encoder.transformer
+        self.transformer = transformer is not None
+        if transformer is not None:
+            self.width = transformer.width
+            self.project = _dense(transformer.project)
+            self.positions = transformer.positions.detach()  # (64+, H)
+            self.blocks = [
+                _Block(b.ln_attention, _dense(b.attention.qkv), _dense(b.attention.out),
+                       b.ln_ffn, _dense(b.ffn_in), _dense(b.ffn_out),
+                       b.attention.heads)
+                for b in transformer.blocks]
+            self.ln_final = transformer.ln_final
+
+    @classmethod
+    def build(cls, model: nn.Module) -> ParseForward | None:
+        """The lean forward of ``model``, or None where it does not apply."""
+        try:
+            encoder = model.encoder
+            parameter = next(model.parameters())
+        except (AttributeError, StopIteration):
+            return None
+        if parameter.device.type != "cpu" or parameter.dtype != torch.float32:
+            return None
+        if not isinstance(encoder.inputs.unify_seq, nn.Identity):
+            return None  # dense features with a concat FFN: not covered
+        for layer in encoder.ffn.layers:
+            if not hasattr(layer, "weight") and not isinstance(layer, nn.GELU) and (
+                    type(layer).__name__ != "Dropout"):
+                return None
+        transformer = encoder.transformer
+        if transformer is not None:
+            for block in transformer.blocks:
+                attention = block.attention
+                if (attention.unidirectional or attention.key_rel is not None
+                        or attention.value_rel is not None):
+                    return None
+        return cls(model)
+
+    @torch.inference_mode()
+    def encode(self, messages: Sequence[MessageFeatures]
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode messages as :class:`TextEncoder` does in eval mode.
+
+        Returns:
+            h: (batch, P, H) encodings, zeros on padding (P: longest message's
+                tokens, plus one for the sentence slot).
+            lengths: (batch,) int64 tokens per message.
+        """
+        slot = 1 if self.has_sentence else 0
+        n_tokens = np.fromiter((len(m.tokens) for m in messages), np.int64,
+                               len(messages))
+        sizes = n_tokens + slot  # packed rows per message
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        n_rows = int(sizes.sum())
+        x = self._bags([m.sequence for m in messages], starts, n_rows,
+                       self.seq_bag, self.seq_bias)  # (N, dense)
+        if self.has_sentence:
+            sent = self._bags([m.sentence for m in messages],
+                              np.arange(len(messages)), len(messages),
+                              self.sent_bag, self.sent_bias)  # (B, dense)
+            slot_rows = torch.from_numpy(starts + n_tokens)
+            x = x.index_copy(0, slot_rows, sent)  # sentence at position T
+        for layer in self.ffn:
+            x = F.gelu(layer(x))  # (N, ffn)
+        if self.transformer:
+            x = F.gelu(self._transformer(x, sizes, starts))  # (N, H)
+        return self._unpack(x, sizes, starts), torch.from_numpy(n_tokens)
+
+    @staticmethod
+    def _bags(parts: Sequence, starts: np.ndarray, n_bags: int,
+              weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        """Sum ``vals``-weighted rows of ``weight`` per bag: (n_bags, dense)."""
+        if len(parts) == 1:
+            rows, cols, vals = parts[0].rows, parts[0].cols, parts[0].vals
+        else:
+            counts = [p.nnz for p in parts]
+            rows = np.concatenate([p.rows for p in parts]) + np.repeat(starts, counts)
+            cols = np.concatenate([p.cols for p in parts])
+            vals = np.concatenate([p.vals for p in parts])
+        counts = np.bincount(rows, minlength=n_bags)[:n_bags]
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        out = F.embedding_bag(torch.from_numpy(np.asarray(cols, np.int64)), weight,
+                              torch.from_numpy(offsets.astype(np.int64)), mode="sum",
+                              per_sample_weights=torch.from_numpy(
+                                  np.asarray(vals, np.float32)))  # (n_bags, dense)
+        return out if bias is None else out + bias
+
+    def _transformer(self, x: torch.Tensor, sizes: np.ndarray,
+                     starts: np.ndarray) -> torch.Tensor:
+        longest = int(sizes.max())
+        positions = self.positions
+        if longest > positions.shape[0]:
+            from workbench.nlu.diet.transformer import sinusoidal_positions
+
+            positions = sinusoidal_positions(2 * longest, self.width)
+        if len(sizes) == 1:
+            pe = positions[:longest]  # (N, H)
+        else:
+            within = np.arange(int(sizes.sum())) - np.repeat(starts, sizes)
+            pe = positions.index_select(0, torch.from_numpy(within))  # (N, H)
+        x = self.project(x) * math.sqrt(self.width) + pe  # (N, H)
+        spans = [(int(s), int(s + n)) for s, n in zip(starts, sizes, strict=True)]
+        for block in self.blocks:
+            x = x + block.out(self._attend(block, block.ln_attention(x), spans))
+            f = F.gelu(block.ffn_in(block.ln_ffn(x)))  # (N, 4H)
+            x = x + block.ffn_out(f)
+        return self.ln_final(x)
+
+    def _attend(self, block: _Block, x: torch.Tensor,
+                spans: list[tuple[int, int]]) -> torch.Tensor:
+        """Self-attention within each message's rows: (N, H) -> (N, H)."""
+        qkv = block.qkv(x)  # (N, 3H)
+        width = x.shape[1]
+        depth = width // block.heads
+        parts = []
+        for start, end in spans:
+            grid = qkv[start:end].view(end - start, 3, block.heads, depth)
+            q, k, v = grid.permute(1, 2, 0, 3).unsqueeze(1)  # each (1, h, n, d)
+            a = F.scaled_dot_product_attention(q, k, v)  # (1, h, n, d)
+            parts.append(a[0].transpose(0, 1).reshape(end - start, width))
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+    @staticmethod
+    def _unpack(x: torch.Tensor, sizes: np.ndarray,
+                starts: np.ndarray) -> torch.Tensor:
+        """Packed (N, H) -> (batch, P, H) with zeros on padding."""
+        n_batch, n_pos = len(sizes), int(sizes.max())
+        if n_batch == 1:
+            return x.view(1, n_pos, -1)
+        within = np.arange(int(sizes.sum())) - np.repeat(starts, sizes)
+        cells = np.repeat(np.arange(n_batch) * n_pos, sizes) + within
+        out = x.new_zeros(n_batch * n_pos, x.shape[1])
+        out.index_copy_(0, torch.from_numpy(cells), x)
+        return out.view(n_batch, n_pos, -1)
+
+    @torch.inference_mode()
+    def predict(self, messages: Sequence[MessageFeatures]) -> object:
+        """What ``DietModel.predict`` returns for these messages (a DietPrediction)."""
+        from workbench.nlu.diet.model import DietPrediction
+
+        model = self.model
+        h, lengths = self.encode(messages)  # (B, P, H), (B,)
+        sims = conf = emb = None
+        if model.intent is not None:
+            sims, conf, emb = model.intent.predict(model.cls(h, lengths))
+        tags: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        entity_tags = None
+        for kind, head in model.tag_heads.items():
+            ids, tag_conf = head.crf.decode(head.unaries(h, entity_tags), lengths)
+            if kind == "entity":
+                entity_tags = ids  # role/group heads see the predicted entity tags
+            tags[kind] = (ids, tag_conf)
+        return DietPrediction(sims, conf, emb, tags, lengths)
+
+
+def _bias(layer: nn.Module) -> torch.Tensor | None:
+    bias = getattr(layer, "bias", None)
+    return bias.detach() if bias is not None else None

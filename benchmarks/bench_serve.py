@@ -7,7 +7,9 @@
                                                [--train-epochs N] [--markdown FILE]
 
 Loopback only. The server runs as its own process (`workbench serve --quiet`); the
-load comes from one aiohttp client process with N concurrent keep-alive clients, each
+load comes from this process: N concurrent keep-alive connections driven by
+``serve_load.py`` (raw asyncio sockets, no HTTP library: ~0.05 ms of CPU per request
+at 8 clients, reported per level as the client's CPU), each
 posting the sample project's example texts to ``/model/parse`` for ``--seconds``.
 Reported per level: requests/s, p50/p99 latency, errors (non-200 answers, answers
 without an intent, failed requests). The default model is ``sample_projects/pizza``'s
@@ -45,7 +47,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ import time
 from pathlib import Path
 
 import rasa_peer
+import serve_load
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -146,41 +148,11 @@ def _cpu_seconds(pid: int) -> float:
 
 async def _load_level(url: str, clients: int, seconds: float, texts: list[str]
                       ) -> dict[str, float]:
-    import aiohttp
-
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-    connector = aiohttp.TCPConnector(limit=clients, force_close=False)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-
-        async def client(n: int) -> None:
-            nonlocal errors
-            rng = random.Random(n)
-            while time.perf_counter() < deadline:
-                body = json.dumps({"text": rng.choice(texts), "message_id": str(n)})
-                start = time.perf_counter()
-                try:
-                    async with session.post(
-                        url + "/model/parse", data=body
-                    ) as response:
-                        data = await response.read()
-                        ok = response.status == 200 and b'"intent"' in data
-                except (aiohttp.ClientError, asyncio.TimeoutError):
-                    ok = False
-                latencies.append(time.perf_counter() - start)
-                errors += not ok
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client(n) for n in range(clients)))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
-    ms = [x * 1000 for x in latencies]
-    return {"clients": clients, "requests": len(ms), "errors": errors,
-            "seconds": round(elapsed, 2), "rps": round(len(ms) / elapsed, 1),
-            "p50_ms": round(statistics.median(ms), 2),
-            "p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 2)}
+    """One level from :mod:`serve_load` (raw keep-alive sockets, ~0.05-0.2 ms of CPU
+    per request, reported as ``client_cpu_ms_per_request``)."""
+    result = await serve_load.run_load(url, serve_load.build_requests(url, texts),
+                                       clients, seconds)
+    return result.summary()
 
 
 # -- fuzz -----------------------------------------------------------------------------
@@ -305,14 +277,12 @@ async def _still_answering(url: str) -> bool:
 def _measure(tool: str, process: subprocess.Popen, url: str, clients: int,
              seconds: float, texts: list[str]) -> dict[str, object]:
     """One load level against one server, with the CPU time both sides spent."""
-    server_cpu, client_cpu = _cpu_seconds(process.pid), time.process_time()
+    server_cpu = _cpu_seconds(process.pid)
     level: dict[str, object] = {"tool": tool, **asyncio.run(
         _load_level(url, clients, seconds, texts))}
     n = max(1, int(level["requests"]))  # type: ignore[arg-type]
     level["server_cpu_ms_per_request"] = round(
         (_cpu_seconds(process.pid) - server_cpu) * 1000 / n, 2)
-    level["client_cpu_ms_per_request"] = round(
-        (time.process_time() - client_cpu) * 1000 / n, 2)
     level["loadavg"] = (Path("/proc/loadavg").read_text().split()[0]
                         if Path("/proc/loadavg").exists() else "")
     print(f"{tool:9s} {clients:3d} clients: {level['rps']:8.1f} req/s  p50 "

@@ -56,3 +56,13 @@ def test_a_long_text_is_not_batched_with_short_ones(server) -> None:
         thread.join(60)
     assert sorted(status for status, _ in results) == [200] * 4
     assert sum(1 for _, body in results if body.get("truncated")) == 2
+
+
+def test_a_lone_client_gets_one_forward_pass_per_request(server) -> None:
+    batcher = server.server.batcher
+    batches, batched = batcher.batches, batcher.batched
+    for text in TEXTS:
+        status, answer = call(server, "POST", "/model/parse", {"text": text})
+        assert status == 200 and answer["text"] == text
+    assert batcher.batches - batches == len(TEXTS)  # one forward pass each
+    assert batcher.batched - batched == len(TEXTS)

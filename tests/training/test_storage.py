@@ -16,7 +16,7 @@ from workbench.training.storage import load_featurized, save_featurized
 def _same_sparse(a, b) -> bool:
     return (a.shape == b.shape and np.array_equal(a.rows, b.rows)
             and np.array_equal(a.cols, b.cols) and np.array_equal(a.vals, b.vals)
-            and a.rows.dtype == b.rows.dtype == np.int64)
+            and a.rows.dtype == b.rows.dtype == np.int32)
 
 
 def test_featurized_data_round_trip(tiny_project, tmp_path):

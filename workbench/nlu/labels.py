@@ -106,7 +106,7 @@ def assemble_featurized_data(
     )
     n_labels = len(intent_names)
     label_features = tuple(
-        SparseRows((1, n_labels), np.zeros(1, np.int64), np.asarray([i], np.int64),
+        SparseRows((1, n_labels), np.zeros(1, np.int32), np.asarray([i], np.int32),
                    np.ones(1, np.float32))
         for i in range(n_labels)
     )

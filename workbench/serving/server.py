@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ from aiohttp.web_log import AccessLogger
 from aiohttp.web_request import BaseRequest
 
 from workbench.serving.app import Api, ApiSettings, JsonErrorServer, RequestStats
-from workbench.serving.batcher import MAX_BATCH, ParseBatcher
+from workbench.serving.batcher import GATHER_S, MAX_BATCH, ParseBatcher
 from workbench.serving.model_slot import ModelSlot
 from workbench.serving.protocol import MAX_BODY_BYTES
 
@@ -39,6 +38,7 @@ class ServeConfig:
     auth_token: str | None = None
     workers: int = 0  # parse threads; 0: the cores this process may use, less one
     max_batch: int = MAX_BATCH  # queued requests parsed in one forward pass; 1: off
+    batch_wait: float = GATHER_S  # seconds a free parse thread may wait for more
     body_timeout: float = 10.0  # seconds to receive a body once headers arrived
     idle_timeout: float = 15.0  # a connection silent this long (no full request) closes
     shutdown_timeout: float = 10.0  # seconds requests in flight get when stopping
@@ -72,7 +72,6 @@ class ModelServer:
         self.config = config
         self.stats = stats or RequestStats()
         self.port = config.port
-        self._executor: ThreadPoolExecutor | None = None
         self._batcher: ParseBatcher | None = None
         self._api: Api | None = None
         self._http: JsonErrorServer | None = None
@@ -93,8 +92,7 @@ class ModelServer:
         """Bind and listen (raises OSError when the address cannot be used)."""
         config = self.config
         workers = config.worker_count()
-        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="serve-parse")
-        self._batcher = ParseBatcher(self._executor, workers, config.max_batch)
+        self._batcher = ParseBatcher(workers, config.max_batch, config.batch_wait)
         self._batcher.start()
         self._api = Api(self.slot, self._batcher, ApiSettings(
             auth_token=config.auth_token, body_timeout=config.body_timeout,
@@ -118,7 +116,7 @@ class ModelServer:
                 self._http, config.host, config.port, reuse_address=True, backlog=512)
         except BaseException:
             await self._batcher.close()
-            self._close_pools()
+            self._api.close()
             raise
         self.port = self._listener.sockets[0].getsockname()[1]
 
@@ -135,13 +133,8 @@ class ModelServer:
                 pass
         if self._batcher is not None:
             await self._batcher.close()
-        await asyncio.get_running_loop().run_in_executor(None, self._close_pools)
-
-    def _close_pools(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
         if self._api is not None:
-            self._api.close()
+            await asyncio.get_running_loop().run_in_executor(None, self._api.close)
 
 
 def serve_forever(server: ModelServer, ready: Any = None) -> None:

@@ -41,7 +41,7 @@ def pack_sparse(prefix: str, matrices: Sequence[SparseRows]) -> dict[str, np.nda
     """Concatenate sparse matrices into five flat arrays named ``prefix_*``.
 
     Row and column indices are stored as int32 (half the disk space of int64; feature
-    matrices never reach 2**31 columns) and widened again by :func:`unpack_sparse`.
+    matrices never reach 2**31 columns), as ``SparseRows`` holds them in memory.
     """
     empty_i = np.zeros(0, dtype=np.int32)
     return {
@@ -49,9 +49,9 @@ def pack_sparse(prefix: str, matrices: Sequence[SparseRows]) -> dict[str, np.nda
                                       dtype=np.int64).reshape(-1, 2),
         f"{prefix}_nnz": np.asarray([m.nnz for m in matrices], dtype=np.int64),
         f"{prefix}_rows": np.concatenate(
-            [m.rows.astype(np.int32) for m in matrices] or [empty_i]),
+            [m.rows.astype(np.int32, copy=False) for m in matrices] or [empty_i]),
         f"{prefix}_cols": np.concatenate(
-            [m.cols.astype(np.int32) for m in matrices] or [empty_i]),
+            [m.cols.astype(np.int32, copy=False) for m in matrices] or [empty_i]),
         f"{prefix}_vals": np.concatenate(
             [m.vals for m in matrices] or [np.zeros(0, dtype=np.float32)]
         ).astype(np.float32),
@@ -62,8 +62,8 @@ def unpack_sparse(prefix: str, arrays: Mapping[str, np.ndarray]) -> list[SparseR
     """Split what :func:`pack_sparse` wrote back into matrices."""
     shapes, counts = arrays[f"{prefix}_shape"], arrays[f"{prefix}_nnz"]
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    rows = arrays[f"{prefix}_rows"].astype(np.int64)
-    cols = arrays[f"{prefix}_cols"].astype(np.int64)
+    rows = arrays[f"{prefix}_rows"].astype(np.int32, copy=False)
+    cols = arrays[f"{prefix}_cols"].astype(np.int32, copy=False)
     vals = arrays[f"{prefix}_vals"].astype(np.float32, copy=False)
     return [
         SparseRows((int(shape[0]), int(shape[1])), rows[start:end], cols[start:end],

@@ -93,3 +93,31 @@ def test_balanced_batching_is_reproducible_with_the_same_seed() -> None:
     a = epoch_batches(labels, 4, "balanced", np.random.default_rng(7))
     b = epoch_batches(labels, 4, "balanced", np.random.default_rng(7))
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_feature_arrays_sort_entries_by_message_and_row_in_narrow_ids() -> None:
+    from types import SimpleNamespace
+
+    from workbench.nlu.sparse import SparseRows
+
+    def message(rows, cols, n_tokens):
+        sequence = SparseRows((n_tokens, 50), np.array(rows, np.int64),
+                              np.array(cols, np.int64),
+                              np.arange(1, len(rows) + 1, dtype=np.float32))
+        return SimpleNamespace(tokens=(None,) * n_tokens, sequence=sequence,
+                               sentence=sequence.column_sum())
+
+    in_order = [message([0, 0, 1], [3, 7, 2], 2), message([], [], 1),
+                message([0, 2], [9, 1], 3)]
+    arrays = FeatureArrays.from_messages(in_order, has_sentence=True)
+    assert arrays.seq_rows.dtype == np.int32 and arrays.seq_cols.dtype == np.int32
+    assert arrays.seq_ptr.tolist() == [0, 3, 3, 5]
+    assert arrays.seq_rows.tolist() == [0, 0, 1, 0, 2]
+    assert arrays.seq_cols.tolist() == [3, 7, 2, 9, 1]
+    assert arrays.seq_vals.tolist() == [1, 2, 3, 1, 2]
+    # a message whose entries are not in row order is sorted, stably, by row
+    shuffled = [message([1, 0, 1, 0], [4, 8, 5, 6], 2), message([1, 0], [2, 3], 2)]
+    arrays = FeatureArrays.from_messages(shuffled, has_sentence=False)
+    assert arrays.seq_rows.tolist() == [0, 0, 1, 1, 0, 1]
+    assert arrays.seq_cols.tolist() == [8, 6, 4, 5, 3, 2]
+    assert arrays.seq_vals.tolist() == [2, 4, 1, 3, 2, 1]

@@ -17,33 +17,55 @@ from torch import nn
 from torch.nn import functional as F
 
 
-def keep_mask(shape: torch.Size | tuple[int, ...], rate: float,
-              device: torch.device) -> torch.Tensor:
-    """Bool mask keeping each element with probability ``1 - rate``.
+def _random_int16(n: int, device: torch.device) -> torch.Tensor:
+    """Return ``n`` uniformly random int16 values (flat) on ``device``.
 
-    Compares 16 random bits per element with a threshold, so the rate is exact to
-    1/65536. On the CPU the bits come from NumPy's SFC64 generator, seeded by one draw
-    from torch's generator (so ``torch.manual_seed`` still makes runs reproducible):
+    On the CPU the bits come from NumPy's SFC64 generator, seeded by one draw from
+    torch's generator (so ``torch.manual_seed`` still makes runs reproducible):
     measured ~2x faster than torch's int32 ``randint`` and ~4x faster than
     ``bernoulli_``, where dropout RNG was 5-10 % of a DIET step. Elsewhere the bits
     come from torch's generator on the device.
     """
-    n = 1
-    for size in shape:
-        n *= size
-    threshold = round(rate * 65536) - 32768
     if torch.device(device).type == "cpu":
         seed = int(torch.randint(0, 2**62, ()))
         raw = np.random.SFC64(seed).random_raw((n + 3) // 4)  # uint64, 4 draws each
-        bits = torch.from_numpy(raw.view(np.int16)[:n])
-    else:
-        bits = torch.randint(-(2**31), 2**31 - 1, ((n + 1) // 2,), dtype=torch.int32,
-                             device=device).view(torch.int16)[:n]
-    return (bits >= threshold).view(shape)
+        return torch.from_numpy(raw.view(np.int16)[:n])
+    return torch.randint(-(2**31), 2**31 - 1, ((n + 1) // 2,), dtype=torch.int32,
+                         device=device).view(torch.int16)[:n]
+
+
+def _threshold(rate: float) -> int:
+    """The int16 value at or above which an element is kept (exact to 1/65536)."""
+    return round(rate * 65536) - 32768
+
+
+def keep_mask(shape: torch.Size | tuple[int, ...], rate: float,
+              device: torch.device) -> torch.Tensor:
+    """Bool mask keeping each element with probability ``1 - rate``.
+
+    Compares 16 random bits per element (:func:`_random_int16`) with a threshold, so
+    the rate is exact to 1/65536.
+    """
+    bits = _random_int16(math.prod(shape), device)
+    return (bits >= _threshold(rate)).view(shape)
+
+
+def keep_scale(shape: torch.Size | tuple[int, ...], rate: float, dtype: torch.dtype,
+               device: torch.device) -> torch.Tensor:
+    """Inverted-dropout multiplier: ``1 / (1 - rate)`` where kept, else 0.
+
+    The same random bits and the same mask as :func:`keep_mask`, built in one float32
+    buffer in place (int16 -> float, ``ge_``, ``mul_``) instead of a bool mask, its
+    conversion and a scaled copy: about half the time for a (1,500, 1,024) mask.
+    float32 holds every int16 exactly, so the comparison is the same.
+    """
+    bits = _random_int16(math.prod(shape), device)
+    scale = bits.to(torch.float32).ge_(_threshold(rate)).mul_(1 / (1 - rate))
+    return scale.view(shape).to(dtype)
 
 
 class Dropout(nn.Module):
-    """Inverted dropout with :func:`keep_mask` (same semantics as ``nn.Dropout``)."""
+    """Inverted dropout with :func:`keep_scale` (same semantics as ``nn.Dropout``)."""
 
     def __init__(self, rate: float) -> None:
         super().__init__()
@@ -53,9 +75,7 @@ class Dropout(nn.Module):
         """Zero elements with probability ``rate`` and rescale the rest (training)."""
         if not self.training or self.rate <= 0:
             return x
-        keep = keep_mask(x.shape, self.rate, x.device)
-        scale = keep.to(x.dtype).mul_(1 / (1 - self.rate))
-        return x * scale
+        return x * keep_scale(x.shape, self.rate, x.dtype, x.device)
 
 
 def glorot_uniform_(weight: torch.Tensor, fan_in: int, fan_out: int,

@@ -34,12 +34,17 @@ def regularization_loss(kernels: list, lam: float) -> torch.Tensor:
 
 @torch.no_grad()
 def add_regularization_gradients_(kernels: list, lam: float) -> None:
-    """Combine ``2 lambda W`` into existing gradients where they are positive."""
+    """Combine ``2 lambda W`` into existing gradients where they are positive.
+
+    A masked kernel's masked-out weights are already zero (the invariant
+    :class:`~workbench.nlu.diet.layers.RandomlyConnectedDense` keeps after every
+    optimiser step), so ``W`` equals ``W (*) M`` and the mask is not re-applied: one
+    ``where`` against a scalar zero per kernel, no masked copy, no zero tensor.
+    """
     if lam <= 0:
         return
-    for weight, mask in kernels:
+    for weight, _mask in kernels:
         grad = weight.grad
         if grad is None:  # no prediction gradient -> no regulariser gradient (Rasa)
             continue
-        reg = weight if mask is None else weight * mask
-        grad.add_(torch.where(grad > 0, reg, torch.zeros_like(reg)), alpha=2 * lam)
+        grad.add_(torch.where(grad > 0, weight, 0.0), alpha=2 * lam)

@@ -31,6 +31,7 @@ numbers: the machine is shared.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -119,6 +120,7 @@ def child_app(project: Path, epochs: int | None, busy: bool) -> int:
     from workbench.qt.dialogs.prompter import ScriptedPrompter
     from workbench.qt.main_window import MainWindow
     from workbench.qt.settings import SettingsStore
+    from workbench.qt.workers.engine_preload import wait_for_engine
     from workbench.training.events import (
         TrainingFailed,
         TrainingFinished,
@@ -140,8 +142,9 @@ def child_app(project: Path, epochs: int | None, busy: bool) -> int:
     # Timer gaps by phase: "idle" (the open window before training: what this machine's
     # load alone costs), "training" (Train clicked -> the run's last event arrived)
     # and "after" (the new model is taken into use, 2 s).
-    gaps: dict[str, list[float]] = {"idle": [], "training": [], "after": []}
-    phase = ["idle"]
+    gaps: dict[str, list[float]] = {"startup": [], "idle": [], "training": [],
+                                    "after": []}
+    phase = ["startup"]  # until the engine's background import (after open) ended
     last = [time.perf_counter()]
     last_event = ["(none yet)"]
     long_gaps: list[tuple] = []  # (phase, s since Train, ms, the last event before)
@@ -171,6 +174,42 @@ def child_app(project: Path, epochs: int | None, busy: bool) -> int:
             phase[0] = "after"
 
     view.worker.event.connect(on_event)
+    # Where long gaps come from: the slowest calls of the Train tab's handlers and the
+    # garbage collector's full (generation 2) passes, with their time since Train.
+    slow_calls: list[tuple] = []  # (ms, what, s since Train)
+
+    def timed(name: str, function):  # noqa: ANN001, ANN202
+        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            began = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                ms = (time.perf_counter() - began) * 1000
+                what = type(args[0]).__name__ if name == "event" and args else name
+                slow_calls.append((round(ms, 1), what,
+                                   round(began - started, 2)))
+        return wrapper
+
+    view.worker.event.disconnect(view.on_training_event)
+    view.on_training_event = timed("event", view.on_training_event)
+    view.worker.event.connect(view.on_training_event)
+    view._redraw_timer.timeout.disconnect()
+    view._redraw = timed("redraw", view._redraw)
+    view._redraw_some = timed("redraw", view._redraw_some)
+    view._redraw_timer.timeout.connect(view._redraw_some)
+    view.embedding_view.show_projection = timed(
+        "scatter", view.embedding_view.show_projection)
+    gc_began = [0.0]
+
+    def on_gc(stage: str, info: dict) -> None:
+        if stage == "start":
+            gc_began[0] = time.perf_counter()
+        elif info["generation"] == 2:
+            ms = (time.perf_counter() - gc_began[0]) * 1000
+            slow_calls.append((round(ms, 1), "gc generation 2",
+                               round(gc_began[0] - started, 2)))
+
+    gc.callbacks.append(on_gc)
     clicker = QTimer()
     clicker.setInterval(BUSY_INTERVAL_MS)
     steps = [0]
@@ -189,7 +228,18 @@ def child_app(project: Path, epochs: int | None, busy: bool) -> int:
     loop = QEventLoop()
     last[0] = time.perf_counter()
     timer.start()
-    QTimer.singleShot(IDLE_MS, loop.quit)
+    poll = QTimer()
+    poll.setInterval(50)
+
+    def engine_loaded() -> None:
+        if wait_for_engine(0):
+            poll.stop()
+            outcome["startup_s"] = round(time.perf_counter() - started, 2)
+            phase[0] = "idle"
+            QTimer.singleShot(IDLE_MS, loop.quit)
+
+    poll.timeout.connect(engine_loaded)
+    poll.start()
     loop.exec()
     view.worker.finished.connect(loop.quit)
     phase[0] = "training"
@@ -217,11 +267,13 @@ def child_app(project: Path, epochs: int | None, busy: bool) -> int:
         "end_to_end": wall,
         "max_timer_delay_ms": worst(gaps["training"]),
         "p99_timer_delay_ms": p99(gaps["training"]),
+        "startup_max_timer_delay_ms": worst(gaps["startup"]),
         "idle_max_timer_delay_ms": worst(gaps["idle"]),
         "idle_p99_timer_delay_ms": p99(gaps["idle"]),
         "after_max_timer_delay_ms": worst(gaps["after"]),
         "ticks": len(gaps["training"]), **outcome,
         "long_gaps": sorted(long_gaps, key=lambda gap: -gap[2])[:6],
+        "slowest_calls": sorted(slow_calls, reverse=True)[:6],
         "torch_in_app": "torch" in sys.modules,  # e.g. the tester loaded the model
     }
     window.discard_and_close()
@@ -290,7 +342,8 @@ def main() -> int:
           f"{median('app', 'idle_max_timer_delay_ms'):.1f} ms (p99 "
           f"{median('app', 'idle_p99_timer_delay_ms'):.1f} ms); after the run "
           f"(model taken into use): {median('app', 'after_max_timer_delay_ms'):.1f} "
-          "ms")
+          "ms; while torch was imported in the background after the project "
+          f"opened: {median('app', 'startup_max_timer_delay_ms'):.1f} ms")
     worst = max(r["max_timer_delay_ms"] for r in results["app"])
     print(f"targets: largest delay < {TARGET_DELAY_MS} ms: "
           f"{'met' if worst < TARGET_DELAY_MS else 'NOT met'}; app/cli training "

@@ -86,6 +86,22 @@ def test_child_process_trains_the_snapshot_with_unsaved_edits(project):
     assert RunHistory.for_project(project).get(finished.run_id).status == "finished"
 
 
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX priorities")
+def test_child_trains_at_a_lower_priority_than_the_window(project):
+    loaded = load_project(project)
+    seen_nice = []
+
+    def on_event(process, event):
+        if isinstance(event, TrainingStarted):
+            seen_nice.append(os.getpriority(os.PRIO_PROCESS, process.pid))
+
+    seen, process = _run(TrainingRequest(loaded.snapshot(), str(project), epochs=1),
+                         on_event)
+    assert isinstance(seen[-1], TrainingFinished)
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen_nice == [min(19, own + child_process.CHILD_NICENESS)]
+
+
 def test_child_process_stop_keeps_the_model_so_far(project):
     from workbench.nlu.predictor_loader import load_model
 

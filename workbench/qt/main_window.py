@@ -62,9 +62,11 @@ from workbench.qt.views.settings_panel import SettingsPanel
 from workbench.qt.views.tester_view import TesterView
 from workbench.qt.views.train_view import TrainView
 from workbench.qt.window_actions import WindowActions
+from workbench.qt.workers.engine_preload import preload_engine, wait_for_engine
 from workbench.qt.workers.validation_worker import ValidationWorker
 
 APP_TITLE = "NLU Workbench"
+ENGINE_PRELOAD_WAIT_S = 30.0  # closing waits this long for torch's import to end
 
 
 class MainWindow(WindowActions, QMainWindow):
@@ -309,6 +311,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.request_validation()  # in the background: big projects open at once
         self._update_title()
         self._update_actions()
+        preload_engine()  # torch, while the user reads: not when a run ends
         failed = self.prompts.report_failed_files(project)
         self.statusBar().showMessage(
             f"Opened {path}" + (f" · {failed}" if failed else ""), 10000
@@ -463,6 +466,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.tester_view.close_history()
         self.inbox_view.stop()
         self.serve_panel.shutdown()  # a server started here ends with the window
+        wait_for_engine(ENGINE_PRELOAD_WAIT_S)
         event.accept()
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001

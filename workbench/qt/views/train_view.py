@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from workbench.training.run_history import RunRecord
 
 REDRAW_MS = 500  # charts follow a run at most this often
+NEW_CURVES_PER_TURN = 2  # a first redraw is spread over turns (issue 11: 50 ms)
 _METRIC_BASES = ("i_acc", "e_f1", "r_f1", "g_f1")
 
 
@@ -132,7 +133,7 @@ class TrainView(QWidget):
         self._build()
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.timeout.connect(self._redraw)
+        self._redraw_timer.timeout.connect(self._redraw_some)
         self.train_button.clicked.connect(self.start_training)
         self.continue_button.clicked.connect(self.continue_training)
         self.stop_button.clicked.connect(self._on_stop_button_clicked)
@@ -174,7 +175,7 @@ class TrainView(QWidget):
         self.active_label.setWordWrap(True)
         self.use_new_button = QPushButton("Use the new model", self)
         self.use_new_button.hide()
-        self.loss_chart = MetricChart("Losses", _is_loss, parent=self)
+        self.loss_chart = MetricChart("Losses", _is_loss, parent=self, legend_rows=4)
         self.metric_chart = MetricChart("Intent accuracy and entity F1", _is_metric,
                                         (0.0, 1.02), self)
         self.embedding_view = EmbeddingView(self._example_text, self)
@@ -215,6 +216,11 @@ class TrainView(QWidget):
         found = active_model(root) if root is not None else None
         self._set_active(found, announce=found != self.active)
         self.refresh_runs()
+        project = self._session.project
+        if project is not None:
+            # Build the scatter's items and legend now, a few per turn: during a run
+            # each legend entry re-lays out the canvas (tens of ms of GUI thread).
+            self.embedding_view.prepare(sorted({e.intent for e in project.examples}))
 
     def forget_run(self) -> None:
         """Another project was opened: drop the last run (and stop a running one).
@@ -235,6 +241,8 @@ class TrainView(QWidget):
         self.metric_chart.clear()
         self.loss_chart.set_overlays([])
         self.metric_chart.set_overlays([])
+        for chart in (self.loss_chart, self.metric_chart):
+            chart.set_epochs(0)
         self.embedding_view.clear()
         self.log.clear()
         self.progress.setValue(0)
@@ -337,6 +345,8 @@ class TrainView(QWidget):
                         "No held-out curves: set evaluate_on_number_of_examples "
                         "in config.yml to see how the model generalises.")
                 self.progress.setRange(0, max(1, event.epochs))
+                for chart in (self.loss_chart, self.metric_chart):
+                    chart.set_epochs(event.epochs)  # the x axis stays put all run
                 self.embedding_view.prepare(event.intents)  # spread over a few turns
             case TrainingNote():
                 self._note(event.message)
@@ -597,9 +607,17 @@ class TrainView(QWidget):
             self._redraw_timer.start(REDRAW_MS)
 
     def _redraw(self) -> None:
+        """Draw every curve now (the end of a run, a tab shown)."""
         self._redraw_timer.stop()
         self.loss_chart.redraw(self.history)
         self.metric_chart.redraw(self.history)
+
+    def _redraw_some(self) -> None:
+        """The timer's redraw: new curves two per chart and turn, the rest next turn."""
+        done = self.loss_chart.redraw(self.history, NEW_CURVES_PER_TURN)
+        done = self.metric_chart.redraw(self.history, NEW_CURVES_PER_TURN) and done
+        if not done:
+            self._redraw_timer.start(0)
 
 
 def _run_label(run: RunRecord) -> str:

@@ -5,19 +5,37 @@ One ``PlotDataItem`` per series, created once and updated with ``setData`` (pyqt
 :meth:`MetricChart.redraw` is called; the Train tab calls it on a timer, not per event,
 so a fast run does not spend the GUI thread (and the GIL) on redraws.
 
-The legend is a row of labels *under* the plot, so it never covers a curve, and each
+The legend sits *under* the plot, so it never covers a curve: one row per measure, its
+training series left and its held-out twin ("held-out", dashed) right; each
 entry's tooltip says what the series measures. Training series are solid, held-out
 (``val_``) ones dashed, overlaid runs dotted and lighter. Downsampling (peak method)
 and clipping keep 500+ epochs readable and cheap.
+
+Redraws are kept cheap enough for the event loop (issue 11: no 10 ms timer delayed by
+50 ms during a run): while a run goes the x axis spans its epochs from the start
+(:meth:`MetricChart.set_epochs`) and the y axis of an autoscaled chart moves only in
+"nice" steps, so the axes (cached as pixmaps) are not redrawn per epoch; the legend
+sits in a box of reserved rows, so a new entry does not re-lay out the plot. Zooming or
+panning by hand stops the chart from following the run until the "A" (auto-range)
+button is pressed.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGridLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.training.metrics import MetricsHistory
 
@@ -45,7 +63,15 @@ _COLOURS = {"t_loss": "#333333", "i_loss": "#3f6ad8", "e_loss": "#e4572e",
             "r_f1": "#9b5de5", "g_f1": "#f4a259", "m_acc": "#577590"}
 _OTHER = ("#29a36a", "#8d6e63", "#00838f", "#c2185b")
 VALIDATION_PREFIX = "val_"
-LEGEND_COLUMNS = 2
+_NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """Return the smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k >= ``value``."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    scale = 10.0 ** math.floor(math.log10(value))
+    return next(step * scale for step in _NICE_STEPS if step * scale >= value * 0.9999)
 
 
 def readable_name(name: str) -> str:
@@ -73,27 +99,57 @@ class MetricChart(QWidget):
         title: Plot title.
         accepts: Which series names this chart shows.
         y_range: Fixed y range (metrics), or None to autoscale (losses).
+        legend_rows: Legend rows (one per measure) reserved from the start, so that
+            the curves of a run do not re-lay out the plot as they appear.
     """
 
     def __init__(self, title: str, accepts: Callable[[str], bool],
                  y_range: tuple[float, float] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, legend_rows: int = 2) -> None:
         super().__init__(parent)
         self._accepts = accepts
         self.plot = pg.PlotWidget(title=title)
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "epoch")
+        for name in ("left", "bottom"):
+            # The grid makes each axis item span the plot, so every curve update
+            # repainted both axes by replaying their QPicture (text included): most
+            # of a redraw. Cached as a pixmap, an axis repaints only when it changes.
+            self.plot.getAxis(name).setCacheMode(
+                QGraphicsItem.CacheMode.DeviceCoordinateCache)
         if y_range is not None:
             self.plot.setYRange(*y_range)
             self.plot.getViewBox().setLimits(yMin=y_range[0] - 0.05,
                                              yMax=y_range[1] + 0.05)
+        self._autoscale_y = y_range is None
+        self._epochs = 0  # of the run shown; 0: the x axis follows the data
+        self._following = True  # False once the user zooms or pans by hand
+        self._shown_range: tuple[float, float, float, float] | None = None
+        view_box = self.plot.getViewBox()
+        view_box.disableAutoRange()
+        view_box.sigRangeChangedManually.connect(self._on_manual_range)
+        self.plot.getPlotItem().autoBtn.clicked.connect(self._on_auto_button)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.overlays: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.legend_labels: dict[str, QLabel] = {}
-        self._legend_grid = QGridLayout()  # two entries a row: fits a narrow chart
+        self._legend = QWidget(self)
+        self._legend_grid = QGridLayout(self._legend)
         self._legend_grid.setContentsMargins(4, 0, 4, 0)
         self._legend_grid.setVerticalSpacing(0)
+        self._legend_rows = 0
+        self._legend_row_of: dict[str, int] = {}  # measure -> its legend row
+        self._reserve_legend_rows(legend_rows)
+        # Wide enough from the start for two entries of the longest known name: the
+        # chart's minimum width never changes in the middle of a run.
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(f"——— {label}")
+                      for base, (label, _what) in SERIES_INFO.items()
+                      if accepts(base)), default=0)
+        self._legend_grid.setColumnMinimumWidth(0, widest + 8)
+        self._legend_grid.setColumnMinimumWidth(
+            1, metrics.horizontalAdvance("- - - held-out") + 8)
+        self._legend_grid.setColumnStretch(2, 1)  # the two columns stay left
         self.empty_note = QLabel("", self)
         self.empty_note.setWordWrap(True)
         self.empty_note.setStyleSheet("color: #666;")
@@ -102,23 +158,44 @@ class MetricChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.plot, 1)
-        layout.addLayout(self._legend_grid)
+        layout.addWidget(self._legend)
         layout.addWidget(self.empty_note)
 
     # -- the current run --------------------------------------------------------------
-    def redraw(self, history: MetricsHistory) -> None:
-        """Show every accepted series of ``history`` (new series get a curve)."""
+    def set_epochs(self, epochs: int) -> None:
+        """Span the x axis over a run of ``epochs`` from its start (0: follow data)."""
+        self._epochs = max(0, int(epochs))
+        self._following = True
+        self._update_range()
+
+    def redraw(self, history: MetricsHistory, new_curves: int | None = None) -> bool:
+        """Show the accepted series of ``history``; return False if some were left.
+
+        A series seen for the first time gets a curve and a legend entry (a few ms
+        each, and a first paint): ``new_curves`` caps how many are made in this call,
+        so the first redraw of a run can be spread over event-loop turns.
+        """
+        complete = True
         for name in history.names:
             if not self._accepts(name):
                 continue
-            curve = self.curves.get(name) or self._add_curve(name)
+            curve = self.curves.get(name)
+            if curve is None:
+                if new_curves is not None and new_curves <= 0:
+                    complete = False
+                    continue
+                curve = self._add_curve(name)
+                new_curves = None if new_curves is None else new_curves - 1
             epochs, values = history.series(name)
             curve.setData(epochs, values)
+        self._update_range()
+        return complete
 
     def clear(self) -> None:
         """Empty the current run's curves (their items and legend stay)."""
         for curve in self.curves.values():
             curve.setData([], [])
+        self._update_range()
 
     def set_note(self, text: str) -> None:
         """Show a line under the legend (e.g. why held-out curves are missing)."""
@@ -145,8 +222,61 @@ class MetricChart(QWidget):
                 item.setClipToView(True)
                 item.setToolTip(f"{label}: {readable_name(name)}")
                 self.overlays[(label, name)] = item
+        self._update_range()
 
     # -- internals --------------------------------------------------------------------
+    def _update_range(self) -> None:
+        """Fit the view to the data in coarse steps (unless the user took over)."""
+        if not self._following:
+            return
+        x_max, y_low, y_high = float(self._epochs), math.inf, -math.inf
+        for item in (*self.curves.values(), *self.overlays.values()):
+            xs, ys = item.getData()
+            if xs is None or len(xs) == 0:
+                continue
+            finite = np.asarray(ys, dtype=float)
+            finite = finite[np.isfinite(finite)]
+            x_max = max(x_max, float(np.max(xs)))
+            if finite.size:
+                y_low = min(y_low, float(finite.min()))
+                y_high = max(y_high, float(finite.max()))
+        x_max = max(x_max, 1.0) if self._epochs else nice_ceiling(max(x_max, 1.0))
+        if self._autoscale_y and y_high >= y_low:
+            top = nice_ceiling(y_high) if y_high > 0 else 0.0
+            bottom = 0.0 if y_low >= 0 else -nice_ceiling(-y_low)
+            if top == bottom:
+                top = bottom + 1.0
+        elif self._autoscale_y:
+            bottom, top = 0.0, 1.0
+        else:
+            bottom, top = self.plot.getViewBox().viewRange()[1]
+        wanted = (0.0, x_max, bottom, top)
+        if wanted == self._shown_range:
+            return  # the axes stay as they are: nothing to regenerate
+        self._shown_range = wanted
+        view_box = self.plot.getViewBox()
+        view_box.setRange(xRange=(0.0, x_max), padding=0.02, disableAutoRange=False)
+        if self._autoscale_y:
+            view_box.setRange(yRange=(bottom, top), padding=0.03,
+                              disableAutoRange=False)
+
+    def _on_manual_range(self, *_args: object) -> None:
+        self._following = False  # the user zoomed or panned: leave the view alone
+
+    def _on_auto_button(self) -> None:
+        self.plot.getViewBox().disableAutoRange()  # we fit the view ourselves
+        self._following = True
+        self._shown_range = None
+        self._update_range()
+
+    def _reserve_legend_rows(self, rows: int) -> None:
+        """Give the legend room for ``rows`` rows, so new entries do not re-lay out."""
+        if rows <= self._legend_rows:
+            return
+        self._legend_rows = rows
+        line = self.fontMetrics().height()
+        self._legend.setFixedHeight(rows * line + 2)
+
     def _colour_of(self, name: str) -> str:
         base = name.removeprefix(VALIDATION_PREFIX)
         if base in _COLOURS:
@@ -161,11 +291,17 @@ class MetricChart(QWidget):
         curve.setDownsampling(auto=True, method="peak")
         curve.setClipToView(True)
         self.curves[name] = curve
-        dash = "- - -" if dashed else "———"
-        label = QLabel(f'<span style="color:{colour}; font-weight:bold">{dash}</span>'
-                       f" {readable_name(name)}", self)
+        # One row per measure: the training series left, its held-out twin right.
+        base = name.removeprefix(VALIDATION_PREFIX)
+        row = self._legend_row_of.setdefault(base, len(self._legend_row_of))
+        text = "held-out" if dashed else SERIES_INFO.get(base, (base, ""))[0]
+        label = QLabel(f'<span style="color:{colour}; font-weight:bold">'
+                       f'{"- - -" if dashed else "———"}</span> {text}', self)
         label.setToolTip(series_tooltip(name))
-        row, column = divmod(len(self.legend_labels), LEGEND_COLUMNS)
-        self._legend_grid.addWidget(label, row, column)
+        # No minimum width from the text: a long name would widen the chart, and the
+        # splitter would re-lay out all three plots in the middle of a run.
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._reserve_legend_rows(row + 1)
+        self._legend_grid.addWidget(label, row, int(dashed))
         self.legend_labels[name] = label
         return curve

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 from tests.gui.conftest import REPO_ROOT
 
 
+def _python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter at the repository root; its stdout."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=True,
+    ).stdout  # fmt: skip
+
+
 def test_window_opens_without_torch():
     # The GUI must show before torch loads: nothing in workbench.qt imports it eagerly.
-    import subprocess
-
-    code = (
+    out = _python(
         "import os, sys; os.environ['QT_QPA_PLATFORM']='offscreen'; "
         "import workbench.qt.main_window, workbench.qt.app; "
         "print('torch' in sys.modules)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
-    assert out.stdout.strip() == "False"
+    assert out.strip() == "False"
 
 
 def test_train_tab_trains_charts_and_tester_parses(qtbot, tiny_window):
@@ -75,9 +78,7 @@ def test_stop_button_cancels_training(qtbot, tiny_window):
 def test_opening_a_project_imports_the_engine_in_the_background():
     # torch is imported after a project opens, off the GUI thread, so the end of the
     # first run does not pay for it (issue 11); the window still opens without it.
-    import subprocess
-
-    code = (
+    out = _python(
         "import os, sys; os.environ['QT_QPA_PLATFORM']='offscreen'\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication([])\n"
@@ -95,8 +96,4 @@ def test_opening_a_project_imports_the_engine_in_the_background():
         "print(before, 'torch' in sys.modules)\n"
         "w.discard_and_close()\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=True,
-    )  # fmt: skip
-    assert out.stdout.split()[-2:] == ["False", "True"]
+    assert out.split()[-2:] == ["False", "True"]

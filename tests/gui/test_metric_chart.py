@@ -100,3 +100,15 @@ def test_held_out_series_sit_beside_their_training_series(chart):
     assert position["val_t_loss"] == (position["t_loss"][0], 1)
     assert "held-out" in chart.legend_labels["val_t_loss"].text()
     assert "held-out" in chart.legend_labels["val_t_loss"].toolTip()
+
+
+def test_a_fixed_range_chart_returns_to_its_range_after_auto(qtbot):
+    chart = MetricChart("Metrics", lambda name: name.endswith("_acc"), (0.0, 1.02))
+    qtbot.addWidget(chart)
+    chart.set_epochs(10)
+    view_box = chart.plot.getViewBox()
+    view_box.sigRangeChangedManually.emit([True, True])
+    view_box.setRange(yRange=(0.4, 0.6), padding=0)
+    chart.plot.getPlotItem().autoBtn.clicked.emit(chart.plot.getPlotItem().autoBtn)
+    y_low, y_high = view_box.viewRange()[1]
+    assert y_low <= 0.0 and 1.02 <= y_high < 1.1

@@ -123,6 +123,7 @@ class MetricChart(QWidget):
             self.plot.getViewBox().setLimits(yMin=y_range[0] - 0.05,
                                              yMax=y_range[1] + 0.05)
         self._autoscale_y = y_range is None
+        self._fixed_y = y_range or (0.0, 1.0)
         self._epochs = 0  # of the run shown; 0: the x axis follows the data
         self._following = True  # False once the user zooms or pans by hand
         self._shown_range: tuple[float, float, float, float] | None = None
@@ -140,8 +141,8 @@ class MetricChart(QWidget):
         self._legend_rows = 0
         self._legend_row_of: dict[str, int] = {}  # measure -> its legend row
         self._reserve_legend_rows(legend_rows)
-        # Wide enough from the start for two entries of the longest known name: the
-        # chart's minimum width never changes in the middle of a run.
+        # Columns as wide from the start as the longest known name (left) and
+        # "held-out" (right): the chart's minimum width never changes during a run.
         metrics = self.fontMetrics()
         widest = max((metrics.horizontalAdvance(f"——— {label}")
                       for base, (label, _what) in SERIES_INFO.items()
@@ -249,16 +250,13 @@ class MetricChart(QWidget):
         elif self._autoscale_y:
             bottom, top = 0.0, 1.0
         else:
-            bottom, top = self.plot.getViewBox().viewRange()[1]
+            bottom, top = self._fixed_y
         wanted = (0.0, x_max, bottom, top)
         if wanted == self._shown_range:
             return  # the axes stay as they are: nothing to regenerate
         self._shown_range = wanted
-        view_box = self.plot.getViewBox()
-        view_box.setRange(xRange=(0.0, x_max), padding=0.02, disableAutoRange=False)
-        if self._autoscale_y:
-            view_box.setRange(yRange=(bottom, top), padding=0.03,
-                              disableAutoRange=False)
+        self.plot.getViewBox().setRange(xRange=(0.0, x_max), yRange=(bottom, top),
+                                        padding=0.02, disableAutoRange=False)
 
     def _on_manual_range(self, *_args: object) -> None:
         self._following = False  # the user zoomed or panned: leave the view alone

@@ -119,11 +119,9 @@ class MetricChart(QWidget):
             self.plot.getAxis(name).setCacheMode(
                 QGraphicsItem.CacheMode.DeviceCoordinateCache)
         if y_range is not None:
-            self.plot.setYRange(*y_range)
             self.plot.getViewBox().setLimits(yMin=y_range[0] - 0.05,
                                              yMax=y_range[1] + 0.05)
-        self._autoscale_y = y_range is None
-        self._fixed_y = y_range or (0.0, 1.0)
+        self._fixed_y = y_range  # None: the y axis follows the data
         self._epochs = 0  # of the run shown; 0: the x axis follows the data
         self._following = True  # False once the user zooms or pans by hand
         self._shown_range: tuple[float, float, float, float] | None = None
@@ -161,6 +159,7 @@ class MetricChart(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self._legend)
         layout.addWidget(self.empty_note)
+        self._update_range()  # the empty chart's view (a fixed range: that range)
 
     # -- the current run --------------------------------------------------------------
     def set_epochs(self, epochs: int) -> None:
@@ -242,15 +241,15 @@ class MetricChart(QWidget):
                 y_low = min(y_low, float(finite.min()))
                 y_high = max(y_high, float(finite.max()))
         x_max = max(x_max, 1.0) if self._epochs else nice_ceiling(max(x_max, 1.0))
-        if self._autoscale_y and y_high >= y_low:
+        if self._fixed_y is not None:
+            bottom, top = self._fixed_y
+        elif y_high >= y_low:
             top = nice_ceiling(y_high) if y_high > 0 else 0.0
             bottom = 0.0 if y_low >= 0 else -nice_ceiling(-y_low)
             if top == bottom:
                 top = bottom + 1.0
-        elif self._autoscale_y:
-            bottom, top = 0.0, 1.0
         else:
-            bottom, top = self._fixed_y
+            bottom, top = 0.0, 1.0
         wanted = (0.0, x_max, bottom, top)
         if wanted == self._shown_range:
             return  # the axes stay as they are: nothing to regenerate

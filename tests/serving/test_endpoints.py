@@ -3,6 +3,7 @@ ephemeral port, serving a really trained tiny model)."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import socket
@@ -247,3 +248,30 @@ def test_refused_body_does_not_leak_into_the_next_request(trained) -> None:
         connection.close()
     finally:
         server.stop()
+
+
+def test_the_server_runs_on_uvloop_where_installed_else_asyncio(server,
+                                                                 monkeypatch) -> None:
+    import builtins
+    import sys
+
+    from workbench.serving.server import new_event_loop
+
+    if sys.platform != "win32":  # a dependency there: the running server uses it
+        import uvloop
+
+        assert isinstance(server._loop, uvloop.Loop)
+    real_import = builtins.__import__
+
+    def no_uvloop(name, *args, **kwargs):
+        if name == "uvloop":
+            raise ImportError("not installed")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_uvloop)
+    loop = new_event_loop()
+    try:
+        assert type(loop).__module__.startswith("asyncio")
+        assert loop.run_until_complete(asyncio.sleep(0, "ran")) == "ran"
+    finally:
+        loop.close()

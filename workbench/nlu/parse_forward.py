@@ -6,11 +6,12 @@ about 2 ms of CPU in :meth:`DietModel.predict`, a good part of it the fixed cost
 grids) rather than arithmetic. :class:`ParseForward` computes the same encoder for up
 to :data:`MAX_MESSAGES` messages on their packed rows: one dense ``linear`` per layer
 on the model's own weight tensors (with one thread dense is faster than the CSR
-copies the model uses for few rows), attention per message with no padding and no
-mask, and the sparse inputs bagged straight from each message's COO features (no
-collation). The intent and tag heads are the model's own modules, so only the encoder
-is re-expressed here; ``tests/nlu/test_parse_forward.py`` checks it against
-``DietModel.predict`` (same tags; confidences and embeddings within 1e-5).
+copies the model uses for few rows), one attention call for all messages padded
+to the longest with the padding keys masked, and the sparse inputs bagged straight
+from each message's COO features (no collation). The intent and tag heads are the
+model's own modules, so only the encoder is re-expressed here;
+``tests/nlu/test_parse_forward.py`` checks it against ``DietModel.predict`` (same
+tags; confidences and embeddings within 1e-5).
 
 Models it does not cover (relative or unidirectional attention, dense features with
 a concat layer, weights off the CPU or not float32) return None from
@@ -59,6 +60,38 @@ def _dense(layer: nn.Module) -> _Dense:
     """A RandomlyConnectedDense / Embed as a plain dense layer (no copy)."""
     bias = layer.bias.detach() if layer.bias is not None else None
     return _Dense(layer.weight.detach(), bias)
+
+
+class _Grid:
+    """Where each message's packed rows sit in a (batch, longest) padded grid.
+
+    One message needs no grid (its rows are the grid): every index is None then.
+    """
+
+    def __init__(self, sizes: np.ndarray, starts: np.ndarray) -> None:
+        self.n_batch = len(sizes)
+        self.longest = int(sizes.max())
+        self.within: torch.Tensor | None = None  # packed row -> position in message
+        self.cells: torch.Tensor | None = None  # packed row -> padded cell
+        self.keys: torch.Tensor | None = None  # (B, 1, 1, P) True on real keys
+        if self.n_batch > 1:
+            within = np.arange(int(sizes.sum())) - np.repeat(starts, sizes)
+            cells = np.repeat(np.arange(self.n_batch) * self.longest, sizes) + within
+            self.within = torch.from_numpy(within)
+            self.cells = torch.from_numpy(cells)
+            real = np.arange(self.longest)[None, :] < sizes[:, None]  # (B, P)
+            self.keys = torch.from_numpy(real[:, None, None, :])
+
+    def unpack(self, x: torch.Tensor) -> torch.Tensor:
+        """Packed (N, D) -> (B, P, D) with zeros on padding."""
+        if self.cells is None:
+            return x.view(1, self.longest, -1)
+        out = x.new_zeros(self.n_batch * self.longest, x.shape[1])
+        return out.index_copy_(0, self.cells, x).view(self.n_batch, self.longest, -1)
+
+    def pack(self, x: torch.Tensor) -> torch.Tensor:
+        """(B * P, D) -> packed (N, D): the rows of real positions."""
+        return x if self.cells is None else x.index_select(0, self.cells)
 
 
 class ParseForward:
@@ -140,9 +173,10 @@ class ParseForward:
             x = x.index_copy(0, slot_rows, sent)  # sentence at position T
         for layer in self.ffn:
             x = F.gelu(layer(x))  # (N, ffn)
+        grid = _Grid(sizes, starts)
         if self.transformer:
-            x = F.gelu(self._transformer(x, sizes, starts))  # (N, H)
-        return self._unpack(x, sizes, starts), torch.from_numpy(n_tokens)
+            x = F.gelu(self._transformer(x, grid))  # (N, H)
+        return grid.unpack(x), torch.from_numpy(n_tokens)
 
     @staticmethod
     def _bags(parts: Sequence, starts: np.ndarray, n_bags: int,
@@ -163,53 +197,37 @@ class ParseForward:
                                   np.asarray(vals, np.float32)))  # (n_bags, dense)
         return out if bias is None else out + bias
 
-    def _transformer(self, x: torch.Tensor, sizes: np.ndarray,
-                     starts: np.ndarray) -> torch.Tensor:
-        longest = int(sizes.max())
+    def _transformer(self, x: torch.Tensor, grid: _Grid) -> torch.Tensor:
         positions = self.positions
-        if longest > positions.shape[0]:
+        if grid.longest > positions.shape[0]:
             from workbench.nlu.diet.transformer import sinusoidal_positions
 
-            positions = sinusoidal_positions(2 * longest, self.width)
-        if len(sizes) == 1:
-            pe = positions[:longest]  # (N, H)
+            positions = sinusoidal_positions(2 * grid.longest, self.width)
+        if grid.within is None:
+            pe = positions[:grid.longest]  # (N, H)
         else:
-            within = np.arange(int(sizes.sum())) - np.repeat(starts, sizes)
-            pe = positions.index_select(0, torch.from_numpy(within))  # (N, H)
+            pe = positions.index_select(0, grid.within)  # (N, H)
         x = self.project(x) * math.sqrt(self.width) + pe  # (N, H)
-        spans = [(int(s), int(s + n)) for s, n in zip(starts, sizes, strict=True)]
         for block in self.blocks:
-            x = x + block.out(self._attend(block, block.ln_attention(x), spans))
+            x = x + block.out(self._attend(block, block.ln_attention(x), grid))
             f = F.gelu(block.ffn_in(block.ln_ffn(x)))  # (N, 4H)
             x = x + block.ffn_out(f)
         return self.ln_final(x)
 
-    def _attend(self, block: _Block, x: torch.Tensor,
-                spans: list[tuple[int, int]]) -> torch.Tensor:
-        """Self-attention within each message's rows: (N, H) -> (N, H)."""
+    @staticmethod
+    def _attend(block: _Block, x: torch.Tensor, grid: _Grid) -> torch.Tensor:
+        """Self-attention within each message's rows: (N, H) -> (N, H).
+
+        Several messages go through one attention call, padded to the longest, with
+        the padded keys masked (their queries' outputs are dropped again).
+        """
         qkv = block.qkv(x)  # (N, 3H)
         width = x.shape[1]
-        depth = width // block.heads
-        parts = []
-        for start, end in spans:
-            grid = qkv[start:end].view(end - start, 3, block.heads, depth)
-            q, k, v = grid.permute(1, 2, 0, 3).unsqueeze(1)  # each (1, h, n, d)
-            a = F.scaled_dot_product_attention(q, k, v)  # (1, h, n, d)
-            parts.append(a[0].transpose(0, 1).reshape(end - start, width))
-        return parts[0] if len(parts) == 1 else torch.cat(parts)
-
-    @staticmethod
-    def _unpack(x: torch.Tensor, sizes: np.ndarray,
-                starts: np.ndarray) -> torch.Tensor:
-        """Packed (N, H) -> (batch, P, H) with zeros on padding."""
-        n_batch, n_pos = len(sizes), int(sizes.max())
-        if n_batch == 1:
-            return x.view(1, n_pos, -1)
-        within = np.arange(int(sizes.sum())) - np.repeat(starts, sizes)
-        cells = np.repeat(np.arange(n_batch) * n_pos, sizes) + within
-        out = x.new_zeros(n_batch * n_pos, x.shape[1])
-        out.index_copy_(0, torch.from_numpy(cells), x)
-        return out.view(n_batch, n_pos, -1)
+        cube = grid.unpack(qkv).view(grid.n_batch, grid.longest, 3, block.heads,
+                                     width // block.heads)
+        q, k, v = cube.permute(2, 0, 3, 1, 4)  # each (B, h, P, d)
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=grid.keys)
+        return grid.pack(a.transpose(1, 2).reshape(-1, width))  # (N, H)
 
     @torch.inference_mode()
     def predict(self, messages: Sequence[MessageFeatures]) -> object:

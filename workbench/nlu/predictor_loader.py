@@ -18,7 +18,7 @@ from workbench.core.cpu_load import CpuSample, sample_cpu
 from workbench.nlu.artefacts import ArtefactError, load_artefact
 from workbench.nlu.bilou import NO_ENTITY, repair_bilou, tags_to_entities
 from workbench.nlu.features import MessageFeatures
-from workbench.nlu.intra_op import GATE, batch_threads
+from workbench.nlu.intra_op import BATCH_POSITIONS, GATE, batch_threads
 from workbench.nlu.parse_forward import MAX_MESSAGES, ParseForward
 from workbench.nlu.pipeline import FittedPipeline
 from workbench.nlu.predictor import EntityPrediction, IntentScore, Prediction, TokenTag
@@ -96,7 +96,10 @@ class NluModel:
             TypeError: ``texts`` is a single ``str`` or holds something that is not.
         """
         texts = self._texts(texts, "predict_many")
-        since = sample_cpu() if len(texts) > 1 else None  # batches may use idle cores
+        # Large batches may use idle cores: sample the CPU now to measure until then
+        # (positions <= characters; a server's small batches skip the file read).
+        since = (sample_cpu() if len(texts) > 1 and len(texts) * (
+            max(map(len, texts)) + 1) >= BATCH_POSITIONS else None)
         results: list[Prediction | None] = [None] * len(texts)
         featurized: list[tuple[int, MessageFeatures, bool]] = []
         for i, text in enumerate(texts):

@@ -6,6 +6,7 @@ import itertools
 
 import torch
 
+from workbench.nlu.diet import crf as crf_module
 from workbench.nlu.diet.crf import CRF
 
 
@@ -90,16 +91,30 @@ def test_pruned_max_plus_is_exact() -> None:
         assert torch.allclose(got, expected)
 
 
-def test_numpy_decode_of_small_batches_matches_the_batched_torch_decode() -> None:
+def test_numpy_decode_matches_the_batched_torch_decode(monkeypatch) -> None:
     torch.manual_seed(5)
     crf = CRF(9)
     with torch.no_grad():
         crf.weight.mul_(3)
-    unaries = torch.randn(12, 7, 9) * 2  # 12 > the NumPy batch limit: torch path
+    unaries = torch.randn(12, 7, 9) * 2
+    unaries[:3] = unaries[:3].round()  # ties between tags
     lengths = torch.tensor([7, 6, 1, 0, 3, 7, 2, 5, 4, 6, 1, 7])
-    tags, conf = crf.decode(unaries, lengths)
-    for start in range(0, 12, 4):  # batches of 4: NumPy path
-        small_tags, small_conf = crf.decode(unaries[start:start + 4],
-                                            lengths[start:start + 4])
-        assert torch.equal(small_tags, tags[start:start + 4])
-        assert torch.allclose(small_conf, conf[start:start + 4], atol=1e-6)
+    with monkeypatch.context() as patch:
+        patch.setattr(crf_module, "_NUMPY_MAX_CELLS", 0)  # the torch path
+        tags, conf = crf.decode(unaries, lengths)
+    for size in (1, 4, 12):  # NumPy path, the batch whole and in pieces
+        for start in range(0, 12, size):
+            small_tags, small_conf = crf.decode(unaries[start:start + size],
+                                                lengths[start:start + size])
+            assert torch.equal(small_tags, tags[start:start + size])
+            assert torch.allclose(small_conf, conf[start:start + size], atol=1e-6)
+
+
+def test_decode_takes_the_torch_path_for_many_tags(monkeypatch) -> None:
+    calls = []
+    monkeypatch.setattr(crf_module, "_decode_numpy",
+                        lambda *args: calls.append(args) or (None, None))
+    CRF(157).decode(torch.randn(16, 5, 157), torch.full((16,), 5))
+    assert calls == []  # 16 x 157 x 157 cells per step: the pruned torch steps
+    CRF(21).decode(torch.randn(64, 5, 21), torch.full((64,), 5))
+    assert len(calls) == 1

@@ -229,3 +229,75 @@ def test_masks_that_are_not_prefixes_are_attended_on_one_grid() -> None:
     mask[64:, 2:] = False  # short examples: a split would pay off
     groups = Packing(mask).attention_groups()
     assert len(groups) == 1 and groups[0].rows is None
+
+
+@pytest.mark.parametrize("options", [{}, {"unidirectional": True},
+                                     {"key_rel": True, "value_rel": True}])
+def test_encoding_only_the_last_rows_matches_the_full_encoder(options) -> None:
+    torch.manual_seed(5)
+    lengths = torch.tensor([3, 1, 5, 2, 4, 4, 1, 2, 3])
+    mask = torch.arange(5)[None, :] < lengths[:, None]
+    rows = torch.cumsum(lengths, 0) - 1  # each example's last real position
+    encoder = _encoder(**options)
+    x = torch.randn(int(lengths.sum()), 8, requires_grad=True)
+    weights = torch.linspace(-1, 1, len(lengths) * 16).view(len(lengths), 16)
+    some = encoder(x, Packing(mask), rows)
+    (some * weights).sum().backward()
+    grads = [p.grad.clone() for p in encoder.parameters()] + [x.grad.clone()]
+    encoder.zero_grad()
+    x.grad = None
+    full = encoder(x, Packing(mask)).index_select(0, rows)
+    (full * weights).sum().backward()
+    assert some.shape == (len(lengths), 16)
+    assert torch.allclose(some, full, atol=1e-5)
+    for got, expected in zip(grads, [*(p.grad for p in encoder.parameters()), x.grad],
+                             strict=True):
+        assert torch.allclose(got, expected, atol=1e-5)
+
+
+def _intent_only_model(data, **overrides):
+    torch.manual_seed(0)
+    config = tiny_config(entity_recognition=False, number_of_transformer_layers=2,
+                         **overrides)
+    return build_model(config, spec_from_data(data, config))
+
+
+def test_intent_only_model_encodes_only_sentence_slots_with_the_same_results(
+        synthetic_data, monkeypatch) -> None:
+    model = _intent_only_model(synthetic_data).eval()
+    assert not model.tag_heads
+    arrays = FeatureArrays.from_messages(synthetic_data.messages, has_sentence=True)
+    batch = collate(arrays, np.arange(12))
+    seen = []
+    original = TransformerEncoder.forward
+
+    def spy(self, x, packing, rows=None):
+        seen.append(rows is not None)
+        return original(self, x, packing, rows)
+
+    monkeypatch.setattr(TransformerEncoder, "forward", spy)
+    torch.manual_seed(1)
+    fast_loss = model(batch).losses["i_loss"]
+    fast = model.predict(batch)
+    fast_embeddings = model.sentence_embeddings(batch)
+    assert seen == [True, True, True]
+    monkeypatch.setattr(type(model), "_sentence_only", lambda self: False)
+    torch.manual_seed(1)
+    full_loss = model(batch).losses["i_loss"]
+    full = model.predict(batch)
+    assert seen[3:] == [False, False]
+    assert torch.allclose(fast_loss, full_loss, atol=1e-5)
+    assert torch.allclose(fast.intent_confidences, full.intent_confidences, atol=1e-5)
+    assert torch.allclose(fast.sentence_embeddings, full.sentence_embeddings, atol=1e-5)
+    assert torch.allclose(fast_embeddings, full.sentence_embeddings, atol=1e-5)
+    assert fast.tags == {}
+
+
+def test_token_outputs_are_computed_when_entities_or_mlm_need_them(
+        synthetic_data) -> None:
+    with_entities = build_model(tiny_config(), spec_from_data(synthetic_data,
+                                                              tiny_config()))
+    assert with_entities.tag_heads and not with_entities._sentence_only()
+    mlm = _intent_only_model(synthetic_data, use_masked_language_model=True)
+    assert not mlm.train()._sentence_only()  # the MLM loss reads every token
+    assert mlm.eval()._sentence_only()

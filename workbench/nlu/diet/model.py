@@ -61,6 +61,20 @@ class TextEncoder(nn.Module):
                     else None)
         return packing.unpack(h), mask, mlm_loss
 
+    def sentence_vectors(self, batch: Batch) -> torch.Tensor:
+        """Encodings of the sentence slots only: (B, out_dim).
+
+        Equal to ``forward(batch)[0][b, lengths[b]]`` up to float rounding (MLM masking
+        is not applied: call it where no MLM loss is wanted). The transformer's last
+        block computes only the slot rows. Needs sentence features (every example then
+        has a slot row).
+        """
+        x, mask = self.inputs(batch)  # (N, dim) packed, (B, P)
+        x = self.ffn(x)  # (N, ffn_dim)
+        if self.transformer is None:
+            return x.index_select(0, batch.slot_rows)
+        return F.gelu(self.transformer(x, Packing(mask), rows=batch.slot_rows))
+
 
 @dataclass
 class DietOutput:
@@ -113,10 +127,20 @@ class DietModel(nn.Module):
         index = lengths if self.spec.sentence_dim > 0 else (lengths - 1).clamp(min=0)
         return h[torch.arange(h.shape[0], device=h.device), index]
 
+    def _sentence_only(self) -> bool:
+        """Whether nothing but the sentence slots' encodings is needed (no tag heads,
+        no MLM loss this call, a slot row in every example)."""
+        return (self.spec.sentence_dim > 0 and not self.tag_heads
+                and not (self.training and self.encoder.masked_lm is not None))
+
     def forward(self, batch: Batch) -> DietOutput:
         """Compute the training losses of one batch (call in train mode)."""
-        h, _, mlm_loss = self.encoder(batch)  # (B, P, H)
         out = DietOutput()
+        if self.intent is not None and self._sentence_only():
+            out.losses["i_loss"], out.accuracies["i_acc"] = self.intent(
+                self.encoder.sentence_vectors(batch), batch.labels)
+            return out
+        h, _, mlm_loss = self.encoder(batch)  # (B, P, H)
         if mlm_loss is not None:
             out.losses["m_loss"], out.accuracies["m_acc"] = mlm_loss
         if self.intent is not None:
@@ -134,6 +158,9 @@ class DietModel(nn.Module):
     @torch.no_grad()
     def predict(self, batch: Batch) -> DietPrediction:
         """Predict intents and tags of a collated batch (call in eval mode)."""
+        if self.intent is not None and self._sentence_only():
+            sims, conf, emb = self.intent.predict(self.encoder.sentence_vectors(batch))
+            return DietPrediction(sims, conf, emb, {}, batch.lengths)
         h, _, _ = self.encoder(batch)  # (B, P, H)
         sims = conf = emb = None
         if self.intent is not None:
@@ -156,8 +183,12 @@ class DietModel(nn.Module):
         if self.intent is None:
             raise ValueError("this model has no sentence embeddings: it was trained "
                              "with intent_classification: false")
-        h, _, _ = self.encoder(batch)  # (B, P, H)
-        _, _, emb = self.intent.predict(self.cls(h, batch.lengths))
+        if self.spec.sentence_dim > 0:
+            cls = self.encoder.sentence_vectors(batch)
+        else:
+            h, _, _ = self.encoder(batch)  # (B, P, H)
+            cls = self.cls(h, batch.lengths)
+        _, _, emb = self.intent.predict(cls)
         return emb
 
     @torch.no_grad()

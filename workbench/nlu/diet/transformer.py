@@ -102,6 +102,38 @@ class MultiHeadAttention(nn.Module):
             parts.append(group.pack(a))  # (n, H)
         return self.out(packing.merge(parts))  # (N, H)
 
+    def forward_rows(self, x: torch.Tensor, packing: Packing,
+                     rows: torch.Tensor) -> torch.Tensor:
+        """Attend from one query row per example, the example's last real position.
+
+        Equal to ``forward(x, packing)[rows]`` up to float rounding, for a tenth of
+        the work of the other rows: keys and values are projected for every row,
+        queries and the output projection only for ``rows``. The query sits at the
+        last real position, so a look-ahead mask would hide only padding.
+
+        Args:
+            x: (N, H) packed real positions.
+            packing: Where they sit in the (batch, P) grid.
+            rows: (B,) packed row of each example's last real position.
+
+        Returns:
+            (B, H).
+        """
+        if (self.key_rel is not None or self.value_rel is not None
+                or (self.training and self.attention_dropout > 0)):
+            return self.forward(x, packing).index_select(0, rows)
+        width = x.shape[-1]
+        weight = self.qkv.weight  # (3H, H): Q, K, V stacked; no bias
+        q = F.linear(x.index_select(0, rows), weight[:width]).float()  # (B, H)
+        kv = packing.unpack(F.linear(x, weight[width:]).float())  # (B, P, 2H)
+        kv = kv.view(packing.n_batch, packing.n_pos, 2, self.heads, self.depth)
+        k, v = kv.permute(2, 0, 3, 1, 4)  # each (B, h, P, d)
+        q = q.view(packing.n_batch, self.heads, 1, self.depth)  # (B, h, 1, d)
+        with torch.autocast(x.device.type, enabled=False):
+            a = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=packing.mask[:, None, None, :])  # (B, h, 1, d)
+        return self.out(a.reshape(packing.n_batch, width))
+
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                 pad: torch.Tensor) -> torch.Tensor:
         n_pos = q.shape[2]
@@ -156,9 +188,15 @@ class TransformerBlock(nn.Module):
         self.ffn_out = RandomlyConnectedDense(4 * width, width, density)
         self.dropout = Dropout(drop_rate)
 
-    def forward(self, x: torch.Tensor, packing: Packing) -> torch.Tensor:
-        """(N, H) packed -> (N, H)."""
-        x = x + self.dropout(self.attention(self.ln_attention(x), packing))
+    def forward(self, x: torch.Tensor, packing: Packing,
+                rows: torch.Tensor | None = None) -> torch.Tensor:
+        """(N, H) packed -> (N, H), or (B, H) for ``rows`` only (see
+        :meth:`MultiHeadAttention.forward_rows`)."""
+        if rows is not None:
+            a = self.attention.forward_rows(self.ln_attention(x), packing, rows)
+            x = x.index_select(0, rows) + self.dropout(a)
+        else:
+            x = x + self.dropout(self.attention(self.ln_attention(x), packing))
         f = self.dropout(F.gelu(self.ffn_in(self.ln_ffn(x))))  # (N, 4H)
         return x + self.dropout(self.ffn_out(f))
 
@@ -186,21 +224,27 @@ class TransformerEncoder(nn.Module):
         self.register_buffer("positions", sinusoidal_positions(64, width),
                              persistent=False)
 
-    def forward(self, x: torch.Tensor, packing: Packing) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, packing: Packing,
+                rows: torch.Tensor | None = None) -> torch.Tensor:
         """Encode.
 
         Args:
             x: (N, n_in) packed real positions.
             packing: Where they sit in the (batch, P) grid.
+            rows: (B,) packed row of each example's last real position: return only
+                those rows, and run the last block only where they need it (an intent
+                classifier reads nothing else: the last block costs ~1/6 as much).
 
         Returns:
-            (N, H).
+            (N, H), or (B, H) with ``rows``.
         """
         if packing.n_pos > self.positions.shape[0]:
             longer = sinusoidal_positions(2 * packing.n_pos, self.width)
             self.positions = longer.to(x.device)
         pe = self.positions.index_select(0, packing.positions)  # (N, H)
         x = self.dropout(self.project(x) * math.sqrt(self.width) + pe)  # (N, H)
-        for block in self.blocks:
-            x = block(x, packing)
+        for number, block in enumerate(self.blocks, start=1):
+            x = block(x, packing, rows if number == len(self.blocks) else None)
+        if rows is not None and not self.blocks:
+            x = x.index_select(0, rows)
         return self.ln_final(x)

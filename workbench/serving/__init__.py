@@ -16,6 +16,11 @@ HTTP stack: **aiohttp** (``aiohttp.web``'s low-level server). Why:
 * one dependency family (no ASGI server + framework pair, as uvicorn + Starlette would
   be), and its client drives the load benchmark.
 
+The event loop is **uvloop**'s (libuv, the loop under Node.js) where it is installed
+(every platform but Windows), else asyncio's own: it cut the loop's CPU per request
+from ~0.19 to ~0.14 ms at 8 clients (docs/benchmarks.md, "Serving side by side with
+Rasa").
+
 Workers are **threads**, not processes: a parse runs on a pool of ``--workers`` threads
 while the event loop keeps reading requests. Each single-message prediction runs on one
 torch intra-op thread behind :data:`workbench.nlu.intra_op.GATE`, and torch releases

@@ -133,3 +133,22 @@ def test_predictor_parse_is_the_same_with_and_without_the_lean_forward(pizza):
                          strict=True):
         assert got.intent.name == want.intent.name
         assert [e.entity for e in got.entities] == [e.entity for e in want.entities]
+
+
+@pytest.mark.parametrize("layers", [2, 0])
+def test_parse_forward_of_an_intent_only_model_encodes_sentence_slots_only(
+        pizza, monkeypatch, layers):
+    result, texts = pizza
+    model, _ = _model(result, entity_recognition=False,
+                      number_of_transformer_layers=layers)
+    assert not model.tag_heads
+    _compare(model, result.pipeline, texts[:40], batch=1)
+    _compare(model, result.pipeline, texts[:40] + [" ".join(texts[:30])], batch=8)
+    forward = ParseForward.build(model)
+    messages = [result.pipeline.featurize(t) for t in texts[:9]]
+    lean = forward.predict(messages)
+    assert lean.tags == {}
+    monkeypatch.setattr(type(model), "_sentence_only", lambda self: False)
+    with torch.inference_mode():  # the full encoder, every position
+        full = model.predict(collate_messages(messages, has_sentence=True))
+    _assert_same(full, lean)

@@ -148,13 +148,20 @@ class ParseForward:
         return cls(model)
 
     @torch.inference_mode()
-    def encode(self, messages: Sequence[MessageFeatures]
+    def encode(self, messages: Sequence[MessageFeatures], sentence_only: bool = False,
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Encode messages as :class:`TextEncoder` does in eval mode.
 
+        Args:
+            messages: The messages.
+            sentence_only: Return only the sentence slots' encodings, as
+                ``TextEncoder.sentence_vectors`` (the last block then runs only there);
+                needs sentence features.
+
         Returns:
             h: (batch, P, H) encodings, zeros on padding (P: longest message's
-                tokens, plus one for the sentence slot).
+                tokens, plus one for the sentence slot); (batch, H) with
+                ``sentence_only``.
             lengths: (batch,) int64 tokens per message.
         """
         slot = 1 if self.has_sentence else 0
@@ -174,6 +181,12 @@ class ParseForward:
         for layer in self.ffn:
             x = F.gelu(layer(x))  # (N, ffn)
         grid = _Grid(sizes, starts)
+        if sentence_only:
+            slot_rows = torch.from_numpy(starts + n_tokens)
+            if self.transformer:
+                return (F.gelu(self._transformer(x, grid, slot_rows)),
+                        torch.from_numpy(n_tokens))  # (B, H)
+            return x.index_select(0, slot_rows), torch.from_numpy(n_tokens)
         if self.transformer:
             x = F.gelu(self._transformer(x, grid))  # (N, H)
         return grid.unpack(x), torch.from_numpy(n_tokens)
@@ -197,7 +210,8 @@ class ParseForward:
                                   np.asarray(vals, np.float32)))  # (n_bags, dense)
         return out if bias is None else out + bias
 
-    def _transformer(self, x: torch.Tensor, grid: _Grid) -> torch.Tensor:
+    def _transformer(self, x: torch.Tensor, grid: _Grid,
+                     rows: torch.Tensor | None = None) -> torch.Tensor:
         positions = self.positions
         if grid.longest > positions.shape[0]:
             from workbench.nlu.diet.transformer import sinusoidal_positions
@@ -208,11 +222,33 @@ class ParseForward:
         else:
             pe = positions.index_select(0, grid.within)  # (N, H)
         x = self.project(x) * math.sqrt(self.width) + pe  # (N, H)
-        for block in self.blocks:
-            x = x + block.out(self._attend(block, block.ln_attention(x), grid))
+        for number, block in enumerate(self.blocks, start=1):
+            if rows is not None and number == len(self.blocks):
+                a = self._attend_rows(block, block.ln_attention(x), grid, rows)
+                x = x.index_select(0, rows) + block.out(a)  # (B, H)
+            else:
+                x = x + block.out(self._attend(block, block.ln_attention(x), grid))
             f = F.gelu(block.ffn_in(block.ln_ffn(x)))  # (N, 4H)
             x = x + block.ffn_out(f)
+        if rows is not None and not self.blocks:
+            x = x.index_select(0, rows)
         return self.ln_final(x)
+
+    @staticmethod
+    def _attend_rows(block: _Block, x: torch.Tensor, grid: _Grid,
+                     rows: torch.Tensor) -> torch.Tensor:
+        """Self-attention from one query row per message (its sentence slot):
+        (N, H) -> (B, H); keys and values of every row, queries of ``rows`` only."""
+        width = x.shape[1]
+        weight = block.qkv.weight  # (3H, H): Q, K, V; no bias
+        depth = width // block.heads
+        q = F.linear(x.index_select(0, rows), weight[:width])  # (B, H)
+        cube = grid.unpack(F.linear(x, weight[width:])).view(
+            grid.n_batch, grid.longest, 2, block.heads, depth)
+        k, v = cube.permute(2, 0, 3, 1, 4)  # each (B, h, P, d)
+        q = q.view(grid.n_batch, block.heads, 1, depth)
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=grid.keys)
+        return a.reshape(grid.n_batch, width)
 
     @staticmethod
     def _attend(block: _Block, x: torch.Tensor, grid: _Grid) -> torch.Tensor:
@@ -235,6 +271,11 @@ class ParseForward:
         from workbench.nlu.diet.model import DietPrediction
 
         model = self.model
+        if model.intent is not None and not model.tag_heads and self.has_sentence:
+            # Nothing reads the tokens' encodings: encode the sentence slots only.
+            cls, lengths = self.encode(messages, sentence_only=True)  # (B, H)
+            sims, conf, emb = model.intent.predict(cls)
+            return DietPrediction(sims, conf, emb, {}, lengths)
         h, lengths = self.encode(messages)  # (B, P, H), (B,)
         sims = conf = emb = None
         if model.intent is not None:

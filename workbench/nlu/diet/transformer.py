@@ -106,9 +106,9 @@ class MultiHeadAttention(nn.Module):
                      rows: torch.Tensor) -> torch.Tensor:
         """Attend from one query row per example, the example's last real position.
 
-        Equal to ``forward(x, packing)[rows]`` up to float rounding, for a tenth of
-        the work of the other rows: keys and values are projected for every row,
-        queries and the output projection only for ``rows``. The query sits at the
+        Equal to ``forward(x, packing)[rows]`` up to float rounding, with less
+        work: keys and values are projected for every row, queries and the output
+        projection only for ``rows``. The query sits at the
         last real position, so a look-ahead mask would hide only padding.
 
         Args:

@@ -148,7 +148,7 @@ def test_parse_forward_of_an_intent_only_model_encodes_sentence_slots_only(
     messages = [result.pipeline.featurize(t) for t in texts[:9]]
     lean = forward.predict(messages)
     assert lean.tags == {}
-    monkeypatch.setattr(type(model), "_sentence_only", lambda self: False)
+    monkeypatch.setattr(type(model), "sentence_slots_only", lambda self: False)
     with torch.inference_mode():  # the full encoder, every position
         full = model.predict(collate_messages(messages, has_sentence=True))
     _assert_same(full, lean)

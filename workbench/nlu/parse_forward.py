@@ -271,7 +271,7 @@ class ParseForward:
         from workbench.nlu.diet.model import DietPrediction
 
         model = self.model
-        if model.intent is not None and not model.tag_heads and self.has_sentence:
+        if model.sentence_slots_only():
             # Nothing reads the tokens' encodings: encode the sentence slots only.
             cls, lengths = self.encode(messages, sentence_only=True)  # (B, H)
             sims, conf, emb = model.intent.predict(cls)

@@ -281,7 +281,7 @@ def test_intent_only_model_encodes_only_sentence_slots_with_the_same_results(
     fast = model.predict(batch)
     fast_embeddings = model.sentence_embeddings(batch)
     assert seen == [True, True, True]
-    monkeypatch.setattr(type(model), "_sentence_only", lambda self: False)
+    monkeypatch.setattr(type(model), "sentence_slots_only", lambda self: False)
     torch.manual_seed(1)
     full_loss = model(batch).losses["i_loss"]
     full = model.predict(batch)
@@ -297,7 +297,7 @@ def test_token_outputs_are_computed_when_entities_or_mlm_need_them(
         synthetic_data) -> None:
     with_entities = build_model(tiny_config(), spec_from_data(synthetic_data,
                                                               tiny_config()))
-    assert with_entities.tag_heads and not with_entities._sentence_only()
+    assert with_entities.tag_heads and not with_entities.sentence_slots_only()
     mlm = _intent_only_model(synthetic_data, use_masked_language_model=True)
-    assert not mlm.train()._sentence_only()  # the MLM loss reads every token
-    assert mlm.eval()._sentence_only()
+    assert not mlm.train().sentence_slots_only()  # the MLM loss reads every token
+    assert mlm.eval().sentence_slots_only()

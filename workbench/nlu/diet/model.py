@@ -127,16 +127,18 @@ class DietModel(nn.Module):
         index = lengths if self.spec.sentence_dim > 0 else (lengths - 1).clamp(min=0)
         return h[torch.arange(h.shape[0], device=h.device), index]
 
-    def _sentence_only(self) -> bool:
-        """Whether nothing but the sentence slots' encodings is needed (no tag heads,
-        no MLM loss this call, a slot row in every example)."""
-        return (self.spec.sentence_dim > 0 and not self.tag_heads
+    def sentence_slots_only(self) -> bool:
+        """Whether only the intent head reads the encoder, so only the sentence slots'
+        encodings are needed (no tag heads, no MLM loss this call, a slot row in every
+        example); the lean parse forward asks the same."""
+        return (self.intent is not None and self.spec.sentence_dim > 0
+                and not self.tag_heads
                 and not (self.training and self.encoder.masked_lm is not None))
 
     def forward(self, batch: Batch) -> DietOutput:
         """Compute the training losses of one batch (call in train mode)."""
         out = DietOutput()
-        if self.intent is not None and self._sentence_only():
+        if self.sentence_slots_only():
             out.losses["i_loss"], out.accuracies["i_acc"] = self.intent(
                 self.encoder.sentence_vectors(batch), batch.labels)
             return out
@@ -158,7 +160,7 @@ class DietModel(nn.Module):
     @torch.no_grad()
     def predict(self, batch: Batch) -> DietPrediction:
         """Predict intents and tags of a collated batch (call in eval mode)."""
-        if self.intent is not None and self._sentence_only():
+        if self.sentence_slots_only():
             sims, conf, emb = self.intent.predict(self.encoder.sentence_vectors(batch))
             return DietPrediction(sims, conf, emb, {}, batch.lengths)
         h, _, _ = self.encoder(batch)  # (B, P, H)

@@ -108,8 +108,8 @@ class MultiHeadAttention(nn.Module):
 
         Equal to ``forward(x, packing)[rows]`` up to float rounding, with less
         work: keys and values are projected for every row, queries and the output
-        projection only for ``rows``. The query sits at the
-        last real position, so a look-ahead mask would hide only padding.
+        projection only for ``rows``. The query sits at the last real position, so a
+        look-ahead mask would hide only padding.
 
         Args:
             x: (N, H) packed real positions.

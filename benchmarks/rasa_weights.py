@@ -1,0 +1,347 @@
+"""Rasa's trained DIET weights in our model: is our forward pass Rasa's function?
+
+    .venv/bin/python benchmarks/rasa_weights.py --rasa-venv /work/rasa/venv \\
+        --rasa-model MODEL.tar.gz --train ../shared/datasets/banking77/train.yml \\
+        --test ../shared/datasets/banking77/test.yml
+
+Separates the two halves of an accuracy difference with Rasa. The script fits our
+featurizers on the training file (Rasa's default pipeline, as ``bench_vs_rasa.py``
+trains), builds an untrained DIET of the same shape, copies every weight of the Rasa
+model into it (the TensorFlow checkpoint is read by a small script run in Rasa's own
+venv; feature columns are matched by vocabulary entry, labels by name), and evaluates
+it with ``workbench.nlu.evaluation`` on the test (and training) file. If the accuracy
+equals what ``rasa test nlu`` reports for the same model, featurization, the encoder,
+the intent head and evaluation are the same function as Rasa's, and any gap between
+the two tools' own models comes from training.
+
+Intent-only models (no entity tags in the data, no masked LM) and Rasa's default
+pipeline are supported; anything else stops with a message. Nothing here imports
+Rasa or TensorFlow: the checkpoint is read in a subprocess of ``--rasa-venv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+# Run with Rasa's interpreter: checkpoint variables -> one .npz (no optimizer slots).
+_DUMP = """
+import sys, numpy as np, tensorflow as tf
+reader = tf.train.load_checkpoint(sys.argv[1])
+out = {}
+for name in reader.get_variable_to_shape_map():
+    if name.startswith("model/") and "OPTIMIZER" not in name:
+        out[name.replace("/", "|")] = reader.get_tensor(name)
+np.savez(sys.argv[2], **out)
+"""
+_PREFIX, _SUFFIX = "model/_tf_layers/", "/.ATTRIBUTES/VARIABLE_VALUE"
+_TEXT = "sequence_layer..text/_tf_layers/"
+_SPARSE = (
+    _TEXT + "feature_combining/_tf_layers/sparse_dense..{}/_tf_layers/sparse_to_dense/"
+)
+_LABEL = (
+    "feature_combining_layer..label/_tf_layers/sparse_dense..sequence/"
+    "_tf_layers/sparse_to_dense/"
+)
+_TRANSFORMER = _TEXT + "transformer/"
+
+
+class Unsupported(Exception):
+    """The Rasa model has parts this check does not map (the message says which)."""
+
+
+def export_rasa_model(rasa_venv: Path, model_tar: Path, workdir: Path) -> dict:
+    """Unpack a Rasa model and read its DIET checkpoint and featurizer vocabularies.
+
+    Returns:
+        ``{"weights": {name: array}, "vocabularies": [per CountVectorsFeaturizer, in
+        pipeline order], "lexical": {feature: {value: column}}, "sizes": {...}}``.
+    """
+    with tarfile.open(model_tar) as archive:
+        archive.extractall(workdir, filter="data")
+    components = next(p for p in workdir.rglob("components") if p.is_dir())
+    diet = sorted(components.glob("train_DIETClassifier*"))
+    if len(diet) != 1:
+        raise Unsupported(
+            f"{model_tar}: expected one DIETClassifier, found {len(diet)}"
+        )
+    npz = workdir / "weights.npz"
+    python = rasa_venv / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-c", _DUMP, str(diet[0] / "DIETClassifier.tf_model"), str(npz)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(
+            f"reading the checkpoint with {python} failed:\n{done.stderr[-2000:]}"
+        )
+    with np.load(npz) as stored:
+        weights = {
+            k.replace("|", "/").removeprefix(_PREFIX).removesuffix(_SUFFIX): stored[k]
+            for k in stored.files
+        }
+
+    def number(path: Path) -> int:
+        return int(re.sub(r"\D", "", path.name) or 0)
+
+    vocabularies = [
+        json.loads((p / "vocabularies.json").read_text())
+        for p in sorted(components.glob("train_CountVectorsFeaturizer*"), key=number)
+    ]
+    lexical = [
+        json.loads((p / "feature_to_idx_dict.json").read_text())
+        for p in components.glob("train_LexicalSyntacticFeaturizer*")
+    ]
+    sizes = json.loads(
+        (diet[0] / "DIETClassifier.sparse_feature_sizes.json").read_text()
+    )
+    return {
+        "weights": weights,
+        "vocabularies": vocabularies,
+        "lexical": lexical[0] if lexical else {},
+        "sizes": sizes,
+    }
+
+
+def _vocab_order(
+    ours: Sequence[str], theirs: Mapping[str, int], what: str
+) -> np.ndarray:
+    """For each of our columns, Rasa's column of the same vocabulary entry."""
+    missing = [t for t in ours if t not in theirs]
+    if missing or len(ours) != len(theirs):
+        raise Unsupported(
+            f"{what}: vocabularies differ ({len(ours)} vs {len(theirs)} "
+            f"entries; ours not in Rasa's: {missing[:5]})"
+        )
+    return np.asarray([theirs[t] for t in ours], dtype=np.int64)
+
+
+def _lexical_order(
+    index: Mapping, theirs: Mapping[str, Mapping[str, int]]
+) -> np.ndarray:
+    """Our lexical-syntactic columns ({(position, feature): {value: col}}) -> Rasa's."""
+    order = np.full(sum(len(table) for table in index.values()), -1, dtype=np.int64)
+    for (position, feature), table in index.items():
+        rasa = theirs.get(f"{position}###{feature}")
+        if rasa is None:
+            raise Unsupported(
+                f"lexical feature {position}###{feature} not in Rasa's model"
+            )
+        for value, column in table.items():
+            order[column] = rasa[str(value)]
+    return order
+
+
+def feature_columns(pipeline: object, exported: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Rasa's sequence and sentence column for each of our feature columns."""
+    seq_parts, sent_parts = [], []
+    seq_offset = sent_offset = 0
+    vocabularies = iter(exported["vocabularies"])
+    for featurizer in pipeline.featurizers:
+        kind = type(featurizer).__name__
+        if kind == "RegexFeaturizer":
+            if featurizer.patterns:
+                raise Unsupported("regex features are not mapped by this check")
+            continue
+        if kind == "LexicalSyntacticFeaturizer":
+            part = _lexical_order(featurizer.index, exported["lexical"])
+            seq_parts.append(seq_offset + part)
+            seq_offset += len(part)
+        elif kind == "CountVectorsFeaturizer":
+            theirs = next(vocabularies)["text"]
+            part = _vocab_order(list(featurizer.vocabulary), theirs, kind)
+            seq_parts.append(seq_offset + part)
+            sent_parts.append(sent_offset + part)
+            seq_offset += len(part)
+            sent_offset += len(part)
+        else:
+            raise Unsupported(f"featurizer {kind} is not mapped by this check")
+    return np.concatenate(seq_parts), np.concatenate(sent_parts)
+
+
+def label_rows(intent_names: Sequence[str], exported: dict) -> np.ndarray:
+    """Rasa's label-feature column of each of our intents (its word-vectorised name)."""
+    theirs = exported["vocabularies"][0].get("intent") or {}
+    rows = []
+    for name in intent_names:
+        words = re.findall(r"\w+", name.lower())
+        if len(words) != 1 or words[0] not in theirs:
+            raise Unsupported(
+                f"intent {name!r} is not one word of Rasa's intent "
+                "vocabulary (Rasa gives it a bag of words as features)"
+            )
+        rows.append(theirs[words[0]])
+    return np.asarray(rows, dtype=np.int64)
+
+
+def _masked(weights: Mapping[str, np.ndarray], name: str) -> np.ndarray:
+    mask = weights.get(f"{name}/kernel_mask")
+    kernel = weights[f"{name}/kernel"]
+    return kernel if mask is None else kernel * mask
+
+
+def rasa_state_dict(
+    state: Mapping[str, object],
+    exported: dict,
+    seq_cols: np.ndarray,
+    sent_cols: np.ndarray,
+    label_cols: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Our parameter name -> Rasa's value in our layout (kernels transposed, masks).
+
+    Raises:
+        Unsupported: the model has entity heads or other parts not mapped here.
+    """
+    w = exported["weights"]
+    extra = [k for k in state if k.startswith(("entity", "heads", "mlm", "masked"))]
+    if extra:
+        raise Unsupported(f"only intent-only models are mapped (ours has {extra[0]})")
+    out: dict[str, np.ndarray] = {
+        "encoder.inputs.sequence.bag.weight": w[_SPARSE.format("sequence") + "kernel"][
+            seq_cols
+        ],
+        "encoder.inputs.sequence.bias": w[_SPARSE.format("sequence") + "bias"],
+        "encoder.inputs.sentence.bag.weight": w[_SPARSE.format("sentence") + "kernel"][
+            sent_cols
+        ],
+        "encoder.inputs.sentence.bias": w[_SPARSE.format("sentence") + "bias"],
+        "encoder.transformer.project.weight": _masked(w, _TRANSFORMER + "_embedding").T,
+        "encoder.transformer.project.mask": w[
+            _TRANSFORMER + "_embedding/kernel_mask"
+        ].T,
+        "encoder.transformer.project.bias": w[_TRANSFORMER + "_embedding/bias"],
+        "encoder.transformer.ln_final.weight": w[_TRANSFORMER + "_layer_norm/gamma"],
+        "encoder.transformer.ln_final.bias": w[_TRANSFORMER + "_layer_norm/beta"],
+        "intent.embed_text.weight": w["embed..text/_dense/kernel"].T,
+        "intent.embed_text.bias": w["embed..text/_dense/bias"],
+        "intent.labels.project.bag.weight": w[_LABEL + "kernel"][label_cols],
+        "intent.labels.project.bias": w[_LABEL + "bias"],
+        "intent.labels.embed.weight": w["embed..label/_dense/kernel"].T,
+        "intent.labels.embed.bias": w["embed..label/_dense/bias"],
+    }
+    block = 0
+    while f"{_TRANSFORMER}_enc_layers/{block}/_layer_norm/gamma" in w:
+        theirs, ours = (
+            f"{_TRANSFORMER}_enc_layers/{block}/",
+            f"encoder.transformer.blocks.{block}.",
+        )
+        mha = theirs + "_mha/_{}_dense_layer"
+        qkv = [mha.format(p) for p in ("query", "key", "value")]
+        out.update(
+            {
+                ours + "ln_attention.weight": w[theirs + "_layer_norm/gamma"],
+                ours + "ln_attention.bias": w[theirs + "_layer_norm/beta"],
+                ours + "attention.qkv.weight": np.concatenate(
+                    [_masked(w, n).T for n in qkv]
+                ),
+                ours + "attention.qkv.mask": np.concatenate(
+                    [w[n + "/kernel_mask"].T for n in qkv]
+                ),
+                ours + "attention.out.weight": _masked(w, mha.format("output")).T,
+                ours + "attention.out.mask": w[mha.format("output") + "/kernel_mask"].T,
+                ours + "attention.out.bias": w[mha.format("output") + "/bias"],
+                ours + "ln_ffn.weight": w[theirs + "_ffn_layers/0/gamma"],
+                ours + "ln_ffn.bias": w[theirs + "_ffn_layers/0/beta"],
+            }
+        )
+        for ours_name, index in (("ffn_in", 1), ("ffn_out", 3)):
+            layer = f"{theirs}_ffn_layers/{index}"
+            out[ours + ours_name + ".weight"] = _masked(w, layer).T
+            out[ours + ours_name + ".mask"] = w[layer + "/kernel_mask"].T
+            out[ours + ours_name + ".bias"] = w[layer + "/bias"]
+        block += 1
+    left = sorted(set(state) - set(out) - {"intent.labels.label_matrix"})
+    if left:
+        raise Unsupported(f"no Rasa weight for {left[:3]}")
+    return out
+
+
+def load_rasa_weights(model: object, values: Mapping[str, np.ndarray]) -> None:
+    """Copy ``values`` into ``model`` (shapes checked; bool masks stay bool)."""
+    import torch
+
+    state = model.state_dict()
+    for name, value in values.items():
+        target = state[name]
+        tensor = torch.from_numpy(np.ascontiguousarray(value)).to(target.dtype)
+        if tuple(tensor.shape) != tuple(target.shape):
+            raise Unsupported(
+                f"{name}: Rasa's shape {tuple(tensor.shape)}, "
+                f"ours {tuple(target.shape)}"
+            )
+        target.copy_(tensor)
+    model.load_state_dict(state)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rasa-venv", type=Path, required=True)
+    parser.add_argument("--rasa-model", type=Path, required=True)
+    parser.add_argument("--train", type=Path, required=True)
+    parser.add_argument("--test", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    from bench_diet_step import load_examples
+
+    from workbench.nlu.diet.builder import (
+        build_model,
+        label_matrix_from_data,
+        spec_from_data,
+    )
+    from workbench.nlu.diet.config import DietConfig
+    from workbench.nlu.evaluation import evaluate
+    from workbench.nlu.pipeline import featurize_training_data
+    from workbench.nlu.predictor_loader import model_from_parts
+
+    train = load_examples(args.train)
+    result = featurize_training_data(
+        SimpleNamespace(
+            examples=train, regexes=[], lookups=[], synonyms=[], config=None
+        ),
+        None,
+    )
+    config = DietConfig.from_rasa(DietConfig.rasa_default_pipeline().to_rasa())
+    model = build_model(
+        config, spec_from_data(result.data, config), label_matrix_from_data(result.data)
+    )
+    with tempfile.TemporaryDirectory(prefix="rasa-weights-") as tmp:
+        try:
+            exported = export_rasa_model(args.rasa_venv, args.rasa_model, Path(tmp))
+            seq_cols, sent_cols = feature_columns(result.pipeline, exported)
+            labels = label_rows(result.data.intent_names, exported)
+            load_rasa_weights(
+                model,
+                rasa_state_dict(
+                    model.state_dict(), exported, seq_cols, sent_cols, labels
+                ),
+            )
+        except Unsupported as error:
+            print(f"cannot compare: {error}", file=sys.stderr)
+            return 2
+    nlu = model_from_parts(model.eval(), result.pipeline, config)
+    for name, path in (("test", args.test), ("train", args.train)):
+        report = evaluate(nlu, load_examples(path)).summary()
+        print(
+            f"{name}: intent accuracy {report['intent_accuracy']:.4f}, macro F1 "
+            f"{report['intent_macro_f1']:.4f} with Rasa's weights in our model "
+            f"({report['n_examples']} examples)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

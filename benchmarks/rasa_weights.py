@@ -14,6 +14,12 @@ equals what ``rasa test nlu`` reports for the same model, featurization, the enc
 the intent head and evaluation are the same function as Rasa's, and any gap between
 the two tools' own models comes from training.
 
+``--gradients N`` also runs the first N training examples through both tools with the
+same weights, dropout off and the same negatives, and compares the loss, the
+regularisation loss and every parameter's gradient; ``--train-steps K`` then runs K
+whole training steps in both (fresh Adam, Rasa's L2 rule, connection masks) and
+compares the weights, with torch's and with Keras' placement of Adam's epsilon.
+
 Intent-only models (no entity tags in the data, no masked LM) and Rasa's default
 pipeline are supported; anything else stops with a message. Nothing here imports
 Rasa or TensorFlow: the checkpoint is read in a subprocess of ``--rasa-venv``.
@@ -43,11 +49,66 @@ import sys, numpy as np, tensorflow as tf
 reader = tf.train.load_checkpoint(sys.argv[1])
 out = {}
 for name in reader.get_variable_to_shape_map():
-    if name.startswith("model/") and "OPTIMIZER" not in name:
+    if "_tf_layers/" in name and "OPTIMIZER" not in name:
         out[name.replace("/", "|")] = reader.get_tensor(name)
 np.savez(sys.argv[2], **out)
 """
-_PREFIX, _SUFFIX = "model/_tf_layers/", "/.ATTRIBUTES/VARIABLE_VALUE"
+# Run with Rasa's interpreter: the loss of the first N training examples with
+# dropout off and the negatives from an .npy file (inputs, then labels, the order of
+# DotProductLoss._sample_negatives), then each variable overwritten by its gradient
+# and saved as a checkpoint, so it can be read and mapped like the weights.
+_GRADIENTS = """
+import json, sys
+import numpy as np, tensorflow as tf
+from rasa.core.agent import Agent
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.utils.tensorflow import layers_utils
+from rasa.utils.tensorflow.data_generator import RasaDataGenerator
+model_tar, train, n, negatives, out = sys.argv[1:6]
+nodes = Agent.load(model_tar).processor.graph_runner._instantiated_nodes
+def number(name):
+    return int("".join(c for c in name if c.isdigit()) or 0)
+data = load_data(train)
+diet = None
+for name in sorted(nodes, key=number):
+    component = nodes[name]._component
+    if "DIETClassifier" in name:
+        diet = component
+    elif name.startswith("run_") and hasattr(component, "process_training_data"):
+        component.process_training_data(data)
+model_data = diet.preprocess_train_data(data)
+neg = np.load(negatives)
+calls = []
+def fixed(batch_size, k, n_max):
+    calls.append(int(n_max))
+    return tf.constant(neg[(len(calls) - 1) % 2], dtype=tf.int32)
+layers_utils.random_indices = fixed
+batch = RasaDataGenerator.prepare_batch(model_data.data, 0, int(n))
+model = diet.model
+if int(sys.argv[6]):  # K training steps with dropout off and a fresh Adam instead
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, tf.keras.layers.Dropout):
+            layer.rate = 0.0
+    model.compile(optimizer=tf.keras.optimizers.Adam(diet.component_config["learning_rate"]))
+    for step in range(int(sys.argv[6])):
+        model.train_step(RasaDataGenerator.prepare_batch(
+            model_data.data, step * int(n), (step + 1) * int(n)))
+    model.save(out)
+    print(json.dumps({"calls": calls}))
+    sys.exit(0)
+model._training = False
+with tf.GradientTape() as tape:
+    loss = model.batch_loss(batch)
+grads = tape.gradient(loss, model.trainable_variables)
+regularization = float(tf.math.add_n(model.losses))
+for variable, grad in zip(model.trainable_variables, grads):
+    grad = tf.zeros_like(variable) if grad is None else tf.convert_to_tensor(grad)
+    variable.assign(grad)
+model.save(out)
+result = {"loss": float(loss), "regularization": regularization, "calls": calls}
+print(json.dumps(result))
+"""
+_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 _TEXT = "sequence_layer..text/_tf_layers/"
 _SPARSE = (
     _TEXT + "feature_combining/_tf_layers/sparse_dense..{}/_tf_layers/sparse_to_dense/"
@@ -61,6 +122,28 @@ _TRANSFORMER = _TEXT + "transformer/"
 
 class Unsupported(Exception):
     """The Rasa model has parts this check does not map (the message says which)."""
+
+
+def read_checkpoint(rasa_venv: Path, prefix: Path, npz: Path) -> dict[str, np.ndarray]:
+    """A TF checkpoint's layer variables, read with Rasa's Python, keyed by path."""
+    python = rasa_venv / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-c", _DUMP, str(prefix), str(npz)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(
+            f"reading the checkpoint with {python} failed:\n{done.stderr[-2000:]}"
+        )
+    with np.load(npz) as stored:
+        return {
+            k.replace("|", "/")
+            .removeprefix("model/")
+            .removeprefix("_tf_layers/")
+            .removesuffix(_SUFFIX): stored[k]
+            for k in stored.files
+        }
 
 
 def export_rasa_model(rasa_venv: Path, model_tar: Path, workdir: Path) -> dict:
@@ -78,22 +161,9 @@ def export_rasa_model(rasa_venv: Path, model_tar: Path, workdir: Path) -> dict:
         raise Unsupported(
             f"{model_tar}: expected one DIETClassifier, found {len(diet)}"
         )
-    npz = workdir / "weights.npz"
-    python = rasa_venv / "bin" / "python"
-    done = subprocess.run(
-        [str(python), "-c", _DUMP, str(diet[0] / "DIETClassifier.tf_model"), str(npz)],
-        capture_output=True,
-        text=True,
+    weights = read_checkpoint(
+        rasa_venv, diet[0] / "DIETClassifier.tf_model", workdir / "weights.npz"
     )
-    if done.returncode != 0:
-        raise SystemExit(
-            f"reading the checkpoint with {python} failed:\n{done.stderr[-2000:]}"
-        )
-    with np.load(npz) as stored:
-        weights = {
-            k.replace("|", "/").removeprefix(_PREFIX).removesuffix(_SUFFIX): stored[k]
-            for k in stored.files
-        }
 
     def number(path: Path) -> int:
         return int(re.sub(r"\D", "", path.name) or 0)
@@ -287,12 +357,156 @@ def load_rasa_weights(model: object, values: Mapping[str, np.ndarray]) -> None:
     model.load_state_dict(state)
 
 
+def gradient_check(
+    rasa_venv: Path,
+    model_tar: Path,
+    train_file: Path,
+    n: int,
+    model: object,
+    result: object,
+    config: object,
+    columns: tuple,
+    workdir: Path,
+    steps: int = 0,
+    keras_epsilon: bool = False,
+) -> tuple[dict, dict, dict[str, float]]:
+    """One batch through both tools with the same weights, no dropout, same negatives.
+
+    With ``steps`` > 0, instead ``steps`` whole training steps (batches of ``n`` in
+    file order, Adam from a fresh state, Rasa's L2 rule, masks) on a copy of ``model``;
+    ``keras_epsilon`` gives our Adam Keras' epsilon placement (``eps / sqrt(1 -
+    beta2^t)`` in torch's formula).
+
+    Returns:
+        (Rasa's loss and regularisation, ours, relative max difference of each
+        parameter's prediction gradient: max |ours - Rasa's| / max |Rasa's|; after
+        steps: of each parameter, max |ours - Rasa's| / max |Rasa's change|).
+    """
+    import copy
+
+    import torch
+
+    from workbench.nlu.diet import losses, trainer
+    from workbench.nlu.diet.batching import FeatureArrays, collate
+    from workbench.nlu.diet.layers import Dropout
+    from workbench.nlu.diet.regularization import (
+        regularization_loss,
+        regularized_kernels,
+    )
+    from workbench.nlu.diet.sparse_input import SparseDropout
+
+    rng = np.random.default_rng(0)
+    k = config.number_of_negative_examples
+    negatives = np.stack(
+        [
+            rng.integers(0, n, (n, k)),
+            rng.integers(0, len(result.data.intent_names), (n, k)),
+        ]
+    )
+    np.save(workdir / "negatives.npy", negatives)
+    done = subprocess.run(
+        [
+            str(rasa_venv / "bin" / "python"),
+            "-c",
+            _GRADIENTS,
+            str(model_tar),
+            str(train_file),
+            str(n),
+            str(workdir / "negatives.npy"),
+            str(workdir / "gradients"),
+            str(steps),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"Rasa's gradient step failed:\n{done.stderr[-3000:]}")
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    grads = read_checkpoint(rasa_venv, workdir / "gradients", workdir / "grads.npz")
+    exported = {"weights": grads}
+    rasa_grads = rasa_state_dict(model.state_dict(), exported, *columns)
+    if steps:
+        model = copy.deepcopy(model)
+        start = {k: v.clone() for k, v in model.state_dict().items()}
+        for module in model.modules():
+            if isinstance(module, (Dropout, SparseDropout)):
+                module.rate = 0.0
+
+    arrays = FeatureArrays.from_messages(
+        result.data.messages,
+        has_sentence=True,
+        tags={},
+        labels=np.asarray(result.data.intent_ids, dtype=np.int64),
+    )
+    original = losses.sample_negatives
+    losses.sample_negatives = lambda labels, n_labels, k, generator=None: (
+        torch.from_numpy(negatives[1]),
+        torch.from_numpy(negatives[0]),
+    )
+    try:
+        if steps:
+            loop = trainer._Loop(model, config, arrays, torch.device("cpu"), False)
+            beta2 = 0.999
+            for step in range(steps):
+                if keras_epsilon:
+                    loop.optimizer.eps = 1e-7 / (1 - beta2 ** (step + 1)) ** 0.5
+                loop.train_step(np.arange(step * n, (step + 1) * n))
+            state = model.state_dict()
+            diffs = {}
+            for name, want in rasa_grads.items():  # Rasa's weights after the steps
+                if not name.endswith("mask"):
+                    moved = np.abs(want - start[name].numpy()).max()
+                    diff = np.abs(state[name].numpy() - want).max()
+                    diffs[name] = float(diff / max(moved, 1e-30))
+            return theirs, {}, diffs
+        model.eval()
+        model.zero_grad()
+        out = model(collate(arrays, np.arange(n)))
+        loss = sum(out.losses.values())
+        loss.backward()
+    finally:
+        losses.sample_negatives = original
+    with torch.no_grad():
+        reg = regularization_loss(
+            regularized_kernels(model), config.regularization_constant
+        )
+    ours = {"loss": float(loss.detach()), "regularization": float(reg)}
+    state = model.state_dict()
+    diffs = {}
+    for name, param in model.named_parameters():
+        mine = param.grad.numpy()
+        mask = state.get(name.removesuffix("weight") + "mask")
+        if mask is not None and name.endswith("weight"):  # Rasa's are read masked
+            mine = mine * mask.numpy()
+        want = rasa_grads[name]
+        diffs[name] = float(np.abs(mine - want).max() / max(np.abs(want).max(), 1e-30))
+    return theirs, ours, diffs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rasa-venv", type=Path, required=True)
     parser.add_argument("--rasa-model", type=Path, required=True)
     parser.add_argument("--train", type=Path, required=True)
     parser.add_argument("--test", type=Path, required=True)
+    parser.add_argument(
+        "--gradients",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also compare the loss and every prediction gradient "
+        "of the first N training examples (dropout off, the same "
+        "negatives in both tools)",
+    )
+    parser.add_argument(
+        "--train-steps",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --gradients N: also run K training steps on batches of N "
+        "(dropout off, same negatives, fresh Adam) in both tools and compare the "
+        "weights, with torch's and with Keras' Adam epsilon",
+    )
     args = parser.parse_args(argv)
 
     from bench_diet_step import load_examples
@@ -329,6 +543,51 @@ def main(argv: list[str] | None = None) -> int:
                     model.state_dict(), exported, seq_cols, sent_cols, labels
                 ),
             )
+            if args.gradients:
+                theirs, ours, diffs = gradient_check(
+                    args.rasa_venv,
+                    args.rasa_model,
+                    args.train,
+                    args.gradients,
+                    model,
+                    result,
+                    config,
+                    (seq_cols, sent_cols, labels),
+                    Path(tmp),
+                )
+                print(
+                    f"loss of the first {args.gradients} examples: Rasa "
+                    f"{theirs['loss']:.7f}, ours {ours['loss']:.7f}; regularisation "
+                    f"Rasa {theirs['regularization']:.7f}, ours "
+                    f"{ours['regularization']:.7f}"
+                )
+                worst = max(diffs, key=diffs.get)
+                print(
+                    f"prediction gradients of {len(diffs)} parameters: largest "
+                    f"relative difference {diffs[worst]:.1e} ({worst})"
+                )
+                for keras in (False, True) if args.train_steps else ():
+                    _, _, moved = gradient_check(
+                        args.rasa_venv,
+                        args.rasa_model,
+                        args.train,
+                        args.gradients,
+                        model,
+                        result,
+                        config,
+                        (seq_cols, sent_cols, labels),
+                        Path(tmp),
+                        steps=args.train_steps,
+                        keras_epsilon=keras,
+                    )
+                    worst = max(moved, key=moved.get)
+                    placement = "Keras" if keras else "torch"
+                    print(
+                        f"after {args.train_steps} training steps, Adam epsilon "
+                        f"placed as in {placement}: largest "
+                        f"|ours - Rasa's| / Rasa's change {moved[worst]:.1e} "
+                        f"({worst})"
+                    )
         except Unsupported as error:
             print(f"cannot compare: {error}", file=sys.stderr)
             return 2

@@ -374,8 +374,8 @@ def gradient_check(
 
     With ``steps`` > 0, instead ``steps`` whole training steps (batches of ``n`` in
     file order, Adam from a fresh state, Rasa's L2 rule, masks) on a copy of ``model``;
-    ``keras_epsilon`` gives our Adam Keras' epsilon placement (``eps / sqrt(1 -
-    beta2^t)`` in torch's formula).
+    ``keras_epsilon`` selects Keras' Adam update in our CPU Adam (what DIET trains
+    with), else torch's (epsilon after the bias correction).
 
     Returns:
         (Rasa's loss and regularisation, ours, relative max difference of each
@@ -446,10 +446,8 @@ def gradient_check(
     try:
         if steps:
             loop = trainer._Loop(model, config, arrays, torch.device("cpu"), False)
-            beta2 = 0.999
+            loop.optimizer.keras = keras_epsilon  # CPU Adam: Keras' or torch's update
             for step in range(steps):
-                if keras_epsilon:
-                    loop.optimizer.eps = 1e-7 / (1 - beta2 ** (step + 1)) ** 0.5
                 loop.train_step(np.arange(step * n, (step + 1) * n))
             state = model.state_dict()
             diffs = {}

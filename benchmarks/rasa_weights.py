@@ -28,6 +28,7 @@ Rasa or TensorFlow: the checkpoint is read in a subprocess of ``--rasa-venv``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import subprocess
@@ -542,7 +543,8 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             )
             if args.gradients:
-                theirs, ours, diffs = gradient_check(
+                check = functools.partial(
+                    gradient_check,
                     args.rasa_venv,
                     args.rasa_model,
                     args.train,
@@ -553,6 +555,7 @@ def main(argv: list[str] | None = None) -> int:
                     (seq_cols, sent_cols, labels),
                     Path(tmp),
                 )
+                theirs, ours, diffs = check()
                 print(
                     f"loss of the first {args.gradients} examples: Rasa "
                     f"{theirs['loss']:.7f}, ours {ours['loss']:.7f}; regularisation "
@@ -565,19 +568,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"relative difference {diffs[worst]:.1e} ({worst})"
                 )
                 for keras in (False, True) if args.train_steps else ():
-                    _, _, moved = gradient_check(
-                        args.rasa_venv,
-                        args.rasa_model,
-                        args.train,
-                        args.gradients,
-                        model,
-                        result,
-                        config,
-                        (seq_cols, sent_cols, labels),
-                        Path(tmp),
-                        steps=args.train_steps,
-                        keras_epsilon=keras,
-                    )
+                    _, _, moved = check(steps=args.train_steps, keras_epsilon=keras)
                     worst = max(moved, key=moved.get)
                     placement = "Keras" if keras else "torch"
                     print(

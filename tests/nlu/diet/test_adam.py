@@ -63,8 +63,8 @@ def test_keras_mode_is_keras_adam_with_one_step_counter() -> None:
     keras = CpuFusedAdam([torch.nn.Parameter(torch.zeros(3))], lr=lr, keras=True)
     keras.params[0].grad = torch.full((3,), 1e-6)
     keras.step()
-    moved_torch = -float(torch_placement.param_groups[0]["params"][0][0])
-    moved_keras = -float(keras.params[0][0])
+    moved_torch = -float(torch_placement.param_groups[0]["params"][0][0].detach())
+    moved_keras = -float(keras.params[0][0].detach())
     assert moved_torch > 0.9 * lr and moved_keras < 0.3 * lr
 
 

@@ -17,5 +17,22 @@ if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
     "$venv/bin/python" -m pip install --quiet "$(grep '^torch==' "$root/constraints.txt")" >&2
 fi
 "$venv/bin/python" -m pip install --quiet -c "$root/constraints.txt" -e "$root[test]" >&2
+# Optional: training runs with tcmalloc when it is installed (workbench/training/
+# allocator.py: ~12-16 % faster, ~300 MB less peak memory on SNIPS). Installed here as
+# root on Debian/Ubuntu; never fatal.
+if [ "$(uname -s)" = Linux ] && ! ls /usr/lib/*/libtcmalloc_minimal.so.4 \
+        /usr/lib64/libtcmalloc_minimal.so.4 >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing libtcmalloc-minimal4 (faster training, less memory)..." >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtcmalloc-minimal4 \
+            >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+            >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            libtcmalloc-minimal4 >/dev/null 2>&1; } \
+            || echo "note: could not install libtcmalloc-minimal4; training uses malloc" >&2
+    elif command -v apt-get >/dev/null 2>&1; then
+        echo "note: training is faster and leaner with tcmalloc:" \
+            "sudo apt-get install libtcmalloc-minimal4" >&2
+    fi
+fi
 rm -f "$venv"/.installed-*
 touch "$stamp"

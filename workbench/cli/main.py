@@ -45,11 +45,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if argv is None and _trains(args):  # a real process, not a call from Python
+        from workbench.training.allocator import reexec_with_allocator
+
+        reexec_with_allocator(sys.argv[1:])  # returns only without tcmalloc
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _trains(args: argparse.Namespace) -> bool:
+    """Whether the command trains DIET (then it runs with tcmalloc where installed)."""
+    return args.command == "train" or (
+        args.command == "test" and getattr(args, "folds", None) is not None)
 
 
 if __name__ == "__main__":

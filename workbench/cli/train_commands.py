@@ -158,6 +158,11 @@ def run_train(args: argparse.Namespace) -> int:
     progress = interactive if args.progress is None else args.progress
     reporter = TerminalReporter(sys.stdout, sys.stderr, progress=progress,
                                 live=progress and interactive, verbose=args.verbose)
+    if args.verbose:
+        from workbench.training.allocator import active_library
+
+        sys.stderr.write("note: memory allocator "
+                         f"{active_library() or 'of the system (malloc)'}\n")
     stop = StopToken()
     status = EXIT_FAILED
     events = run_training(

@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.training.allocator import allocator_environment
 from workbench.training.control import StopToken
 from workbench.training.events import (
     TERMINAL_EVENTS,
@@ -148,7 +149,8 @@ def _spawn() -> _Child:
     events_read, events_write = _CONTEXT.Pipe(duplex=False)
     process = _CONTEXT.Process(target=child_main, args=(inbox_read, events_write),
                                name="workbench-training", daemon=True)
-    process.start()
+    with allocator_environment():  # tcmalloc where installed (training/allocator.py)
+        process.start()
     # The child has its own copies now; closing ours makes its death an EOF here.
     inbox_read.close()
     events_write.close()

@@ -8,7 +8,9 @@ threshold sends the largest buffers straight back to the OS, and ``malloc_trim``
 an epoch, while the process is above 512 MB, returns the rest (12 epochs: peak
 535 -> 486 MB; a 1 MiB threshold saved a little more memory but cost 30 % CPU in page
 faults).
-Elsewhere this is a no-op.
+Under tcmalloc (``workbench/training/allocator.py`` preloads it for training processes
+where it is installed) the mmap threshold does not apply, and trimming asks tcmalloc
+to release its free pages instead. Elsewhere this is a no-op.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _MMAP_THRESHOLD_BYTES = 8 << 20  # blocks >= 8 MiB are mmapped and unmapped on f
 TRIM_ABOVE_BYTES = 512 << 20
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _libc: ctypes.CDLL | None = None
+_tcmalloc_release: Callable[[], None] | None | bool = False  # False: not looked up yet
 _configured = False
 
 
@@ -42,11 +45,35 @@ def _glibc() -> ctypes.CDLL | None:
     return _libc
 
 
+def _tcmalloc() -> Callable[[], None] | None:
+    """tcmalloc's ``ReleaseFreeMemory`` when this process runs with it, else None."""
+    global _tcmalloc_release
+    if _tcmalloc_release is False:
+        _tcmalloc_release = None
+        if sys.platform.startswith("linux"):
+            try:
+                release = ctypes.CDLL(None).MallocExtension_ReleaseFreeMemory
+                release.restype = None
+                _tcmalloc_release = release
+            except (OSError, AttributeError):
+                pass
+    return _tcmalloc_release
+
+
+def _trim_function() -> Callable[[], None] | None:
+    """What returns free heap memory to the OS here (None: nothing does)."""
+    release = _tcmalloc()
+    if release is not None:
+        return release
+    lib = _glibc()
+    return (lambda: lib.malloc_trim(0)) if lib is not None else None
+
+
 def limit_heap_retention() -> None:
     """Fix glibc's mmap threshold so large freed buffers are returned (idempotent)."""
     global _configured
     lib = _glibc()
-    if lib is None or _configured:
+    if lib is None or _configured or _tcmalloc() is not None:
         return
     lib.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
     lib.mallopt(_M_TRIM_THRESHOLD, 4 * _MMAP_THRESHOLD_BYTES)
@@ -63,10 +90,10 @@ def release_free_memory(budget_bytes: int = TRIM_ABOVE_BYTES) -> bool:
     Returns:
         Whether the heap was trimmed.
     """
-    lib = _glibc()
-    if lib is None or _resident_bytes() <= budget_bytes:
+    trim = _trim_function()
+    if trim is None or _resident_bytes() <= budget_bytes:
         return False
-    lib.malloc_trim(0)
+    trim()
     return True
 
 
@@ -90,9 +117,8 @@ class HeapGuard:
                  trim: Callable[[], None] | None = None) -> None:
         self.growth_bytes, self.budget_bytes = growth_bytes, budget_bytes
         self._resident = resident or _resident_bytes
-        lib = _glibc()
-        self._trim = trim or (lambda: lib.malloc_trim(0) if lib is not None else None)
-        self.enabled = trim is not None or lib is not None
+        self._trim = trim or _trim_function()
+        self.enabled = self._trim is not None
         self.floor = self._resident()
         self.trims = 0
 

@@ -156,3 +156,40 @@ def test_graph_without_cache_runs_everything():
     _, executor, _ = _run(_graph(calls), None)
     assert sorted(calls) == ["diet", "featurizer", "tokenizer"]
     assert executor.restored == []
+
+
+def test_graph_lets_go_of_outputs_not_kept_once_read(tmp_path):
+    import gc
+    import weakref
+
+    class Big:  # stands for the featurized training set
+        pass
+
+    seen = {}
+
+    def make(values):
+        yield from ()
+        return Big()
+
+    def read(values):
+        big = values.pop("features")  # the node frees what it no longer needs
+        seen["ref"] = weakref.ref(big)
+        del big
+        gc.collect()
+        yield from ()
+        return {"alive during diet": seen["ref"]() is not None}
+
+    def unused(*_):
+        raise AssertionError("not cached here")
+
+    for keep, alive in ((False, False), (True, True)):
+        nodes = [Node("features", make, unused, unused, cacheable=False,
+                      keep_output=keep),
+                 Node("diet", read, unused, unused, inputs=("features",),
+                      cacheable=False)]
+        value, executor, _ = _run(nodes, None)
+        assert value == {"alive during diet": alive}
+        assert ("features" in executor._values) is keep
+        # Asked again, an output not kept is computed again.
+        again, _, _ = _run(nodes, None, target="features")
+        assert isinstance(again, Big)

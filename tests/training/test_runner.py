@@ -256,3 +256,21 @@ def test_out_of_memory_becomes_a_message_and_a_failed_run(tiny_project, monkeypa
     record = RunHistory.for_project(tiny_project).runs()[-1]
     assert record.status == "failed" and "out of memory" in record.message
     assert not list((tiny_project / "models").glob("*"))  # the empty folder is gone
+
+
+def test_per_message_features_are_freed_while_diet_trains(tiny_project):
+    """DIET trains on its flat arrays; the featurized messages are gone by epoch 1."""
+    import gc
+
+    from workbench.nlu.features import MessageFeatures
+
+    alive = []
+    snapshot = load_project(tiny_project).snapshot()
+    for event in run_training(snapshot, project_dir=tiny_project, device="cpu",
+                              config=tiny_config(), force=True):
+        if isinstance(event, EpochCompleted):
+            gc.collect()
+            alive.append(sum(type(o) is MessageFeatures for o in gc.get_objects()))
+        final = event
+    assert isinstance(final, TrainingFinished), final
+    assert alive == [0, 0]

@@ -8,6 +8,7 @@ model restored from the cache can still be drawn without re-featurizing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -33,6 +34,7 @@ from workbench.training.projection import pca_2d, sample_indices
 if TYPE_CHECKING:
     import torch
 
+    from workbench.nlu.diet.batching import FeatureArrays
     from workbench.nlu.diet.config import DietConfig
     from workbench.nlu.diet.model import DietModel
     from workbench.nlu.diet.spec import ModelSpec
@@ -88,16 +90,17 @@ def projection_due(epoch: int, every: int, now: float, last_end: float | None,
     return last_end is None or now - last_end >= last_cost / LIVE_PROJECTION_SHARE
 
 
-def project_embeddings(model: DietModel, data: FeaturizedData, indices: np.ndarray,
-                       example_indices: np.ndarray, epoch: int, *, final: bool = False
-                       ) -> EmbeddingsProjected | None:
+def project_embeddings(model: DietModel, data: FeaturizedData, arrays: FeatureArrays,
+                       indices: np.ndarray, example_indices: np.ndarray, epoch: int, *,
+                       final: bool = False) -> EmbeddingsProjected | None:
     """Embed the chosen training messages with ``model`` and project them to 2-D.
 
-    Returns None when the model has no sentence embeddings (no intent head).
+    ``arrays`` are DIET's arrays of ``data`` (``diet_arrays``); ``data`` gives the
+    intents. Returns None when the model has no sentence embeddings (no intent head).
     """
     import torch
 
-    from workbench.nlu.diet.batching import collate_messages
+    from workbench.nlu.diet.batching import collate
 
     if model.intent is None or len(indices) == 0:
         return None
@@ -108,10 +111,7 @@ def project_embeddings(model: DietModel, data: FeaturizedData, indices: np.ndarr
     try:
         with torch.no_grad():
             for start in range(0, len(indices), EMBEDDING_BATCH):
-                chosen = indices[start:start + EMBEDDING_BATCH]
-                messages = [data.messages[i] for i in chosen]
-                batch = collate_messages(messages,
-                                         has_sentence=model.spec.sentence_dim > 0)
+                batch = collate(arrays, indices[start:start + EMBEDDING_BATCH])
                 embedded = model.sentence_embeddings(batch.to(device))  # (b, E)
                 chunks.append(embedded.float().cpu().numpy())
     finally:
@@ -137,10 +137,15 @@ def build_diet_node(diet_config: DietConfig, *, seed: int, device: str,
     def compute(inputs: Mapping[str, Any]
                 ) -> Generator[TrainingEvent, None, DietResult]:
         from workbench.nlu.diet.progress import EpochStats
-        from workbench.nlu.diet.trainer import TrainedDiet, train_diet
+        from workbench.nlu.diet.trainer import TrainedDiet, diet_arrays, train_diet
 
-        data = inputs["features"]
-        indices = sample_indices(len(data.messages), seed)
+        # The graph holds no other reference to the featurized data (keep_output
+        # False): once DIET's flat arrays are made, the per-message features go
+        # (SNIPS: ~70 MB that training never reads).
+        data = inputs.pop("features")
+        arrays = diet_arrays(data, diet_config)
+        data = dataclasses.replace(data, messages=(), tag_ids={}, texts=())
+        indices = sample_indices(len(arrays), seed)
         example_indices = np.asarray(data.example_indices, dtype=np.int64)
         every = projection_every(diet_config.epochs)
         last_projection: tuple[float | None, float] = (None, 0.0)  # (ended, seconds)
@@ -155,7 +160,7 @@ def build_diet_node(diet_config: DietConfig, *, seed: int, device: str,
 
         for item in train_diet(data, diet_config, seed=seed, device=device,
                                should_stop=should_stop, init_model=init_model,
-                               on_epoch=keep_model):
+                               on_epoch=keep_model, arrays=arrays):
             if isinstance(item, BatchProgress):
                 yield item  # already a training event
             elif isinstance(item, EpochStats):
@@ -174,8 +179,9 @@ def build_diet_node(diet_config: DietConfig, *, seed: int, device: str,
                 if (live_projections and item.epoch < item.total_epochs
                         and "model" in holder
                         and projection_due(item.epoch, every, now, *last_projection)):
-                    projected = project_embeddings(holder["model"], data, indices,
-                                                   example_indices, item.epoch)
+                    projected = project_embeddings(holder["model"], data, arrays,
+                                                   indices, example_indices,
+                                                   item.epoch)
                     last_projection = (time.perf_counter(),
                                        time.perf_counter() - now)
                     if projected is not None:
@@ -187,8 +193,9 @@ def build_diet_node(diet_config: DietConfig, *, seed: int, device: str,
         if trained.stopped:  # no final projection: Stop must end within a second
             raise DietStopped(DietResult(trained.model, trained.config, last_metrics,
                                          trained.epochs_run))
-        projection = project_embeddings(trained.model, data, indices, example_indices,
-                                        trained.epochs_run, final=True)
+        projection = project_embeddings(trained.model, data, arrays, indices,
+                                        example_indices, trained.epochs_run,
+                                        final=True)
         if projection is not None:
             yield projection
         return DietResult(trained.model, trained.config, last_metrics,

@@ -38,7 +38,7 @@ class TrainingStopped(Exception):
 
 
 # Node outputs differ from node to node (a corpus, a featurizer, DIET...): ``Any``.
-Compute = Callable[[Mapping[str, Any]], Generator[TrainingEvent, None, Any]]
+Compute = Callable[[dict[str, Any]], Generator[TrainingEvent, None, Any]]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ class Node:
     Attributes:
         name: Unique node name, shown to users ("tokenizer", "count_vectors_word"...).
         compute: ``compute(inputs) -> generator`` that yields events and returns the
-            output; ``inputs`` maps input node names to their outputs.
+            output; ``inputs`` maps input node names to their outputs (a dict the
+            node may pop from, to free an output it no longer needs).
         save: Write an output into an (empty) folder.
         load: Read an output back from such a folder.
         inputs: Names of the nodes whose outputs ``compute`` needs.
@@ -57,6 +58,10 @@ class Node:
             those of ``compute``/``save``/``load`` and what they import (derived).
         data: Fingerprints of the training data the node reads directly.
         cacheable: False for nodes that must always run.
+        keep_output: False: the executor lets go of the output once the node that
+            reads it starts (for large data read by one node: the featurized training
+            set, so DIET can free what it no longer needs while it trains); asking
+            for it again restores or recomputes it.
     """
 
     name: str
@@ -68,6 +73,7 @@ class Node:
     code_modules: tuple[str, ...] = ()
     data: tuple[str, ...] = ()
     cacheable: bool = True
+    keep_output: bool = True
 
     def code_entry_modules(self) -> tuple[str, ...]:
         """The modules defining the node's functions plus ``code_modules``; the key
@@ -164,6 +170,9 @@ class GraphExecutor:
         inputs = {}
         for input_name in node.inputs:
             inputs[input_name] = yield from self.value(input_name)
+        for input_name in node.inputs:
+            if not self.nodes[input_name].keep_output:
+                self._values.pop(input_name, None)  # ``inputs`` holds it now
         if self.should_stop():
             raise TrainingStopped(0)
         yield NodeStarted(name)

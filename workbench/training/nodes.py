@@ -180,7 +180,7 @@ def build_graph(snapshot: ProjectSnapshot, pipeline_config: PipelineConfig,
         inputs=(TOKENIZER, *featurizer_names),
         settings={"bilou": pipeline_config.bilou,
                   "entity_recognition": pipeline_config.entity_recognition},
-        data=(data.examples,),
+        data=(data.examples,), keep_output=False,  # only DIET reads it
     ))
     nodes.append(diet_node)
     if pipeline_config.use_synonym_mapper:

@@ -45,8 +45,8 @@ from workbench.nlu.diet.spec import ModelSpec
 from workbench.nlu.diet.trainable import require_two_intents
 from workbench.nlu.intra_op import StepThreads
 
-__all__ = ["BatchProgress", "EpochStats", "TrainedDiet", "seed_everything",
-           "train_diet"]
+__all__ = ["BatchProgress", "EpochStats", "TrainedDiet", "diet_arrays",
+           "seed_everything", "train_diet"]
 
 _PROGRESS_INTERVAL_S = 0.25  # at most ~4 BatchProgress events per second
 
@@ -62,6 +62,7 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
                should_stop: Callable[[], bool] = lambda: False,
                init_model: DietModel | None = None, amp: bool = False,
                on_epoch: Callable[[DietModel, int], None] | None = None,
+               arrays: FeatureArrays | None = None,
                ) -> Iterator[EpochStats | BatchProgress | TrainedDiet]:
     """Train DIET on featurized data.
 
@@ -81,6 +82,9 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
         on_epoch: Called with the live model (on the training device) and the 1-based
             epoch after each epoch, before its EpochStats is yielded (e.g. to project
             embeddings). Restore train mode if you change it.
+        arrays: ``diet_arrays(data, config)``, when the caller made them first;
+            then ``data.messages`` and ``data.tag_ids`` are not read (they may be
+            empty), so the per-message features can be freed before training.
 
     Yields:
         BatchProgress, EpochStats per epoch, then TrainedDiet.
@@ -93,6 +97,8 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
     limit_heap_retention()
     target = resolve_device(device)
     spec = spec_from_data(data, config)
+    if arrays is None:
+        arrays = diet_arrays(data, config)
     _check_data(data, spec)
     label_matrix = label_matrix_from_data(data)
     if init_model is not None:
@@ -100,10 +106,6 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
     else:
         model = build_model(config, spec, label_matrix)
     model.to(target)
-    arrays = FeatureArrays.from_messages(
-        data.messages, has_sentence=spec.sentence_dim > 0,
-        labels=np.asarray(data.intent_ids, dtype=np.int64),
-        tags={kind: data.tag_ids[kind] for kind in spec.tag_names})
     train_idx = np.arange(len(arrays))
     held_idx = None
     if config.evaluate_on_number_of_examples > 0:
@@ -168,9 +170,19 @@ def train_diet(data: object, config: DietConfig, *, seed: int, device: str = "au
                       best_epoch, config.epochs)
 
 
-def _check_data(data: object, spec: ModelSpec) -> None:
+def diet_arrays(data: object, config: DietConfig) -> FeatureArrays:
+    """The flat arrays DIET trains on, from a ``FeaturizedData`` (its messages, ids
+    and tags; only the tag kinds and the sentence features the model will use)."""
     if len(data.messages) == 0:
         raise ValueError("No training examples: add examples before training DIET.")
+    spec = spec_from_data(data, config)
+    return FeatureArrays.from_messages(
+        data.messages, has_sentence=spec.sentence_dim > 0,
+        labels=np.asarray(data.intent_ids, dtype=np.int64),
+        tags={kind: data.tag_ids[kind] for kind in spec.tag_names})
+
+
+def _check_data(data: object, spec: ModelSpec) -> None:
     if spec.intent_names:
         require_two_intents(spec.intent_names[i] for i in np.unique(data.intent_ids))
     if not spec.intent_names and not spec.tag_names:

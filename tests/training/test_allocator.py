@@ -112,3 +112,20 @@ def test_workbench_train_reexecutes_with_tcmalloc(tmp_path):
     plain = _train(tmp_path, {**env, "WORKBENCH_MALLOC": "system"})
     assert plain.returncode == 0, plain.stderr
     assert "note: memory allocator of the system (malloc)" in plain.stderr
+
+
+def test_only_commands_that_train_reexecute():
+    from workbench.cli.main import _trains, build_parser
+
+    parser = build_parser()
+
+    def trains(*argv: str) -> bool:
+        return _trains(parser.parse_args(list(argv)))
+
+    assert trains("train", "project")
+    assert trains("test", "project", "--cross-validation", "3")
+    assert trains("app", "project", "--train")
+    assert not trains("test", "models/x", "data/test.yml")
+    assert not trains("app", "project")
+    assert not trains("parse", "models/x", "hello")
+    assert not trains("serve", "models/x")

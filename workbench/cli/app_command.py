@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m workbench``: same options as ``workbench app``."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if argv is None and args.train:  # trains in this process: with tcmalloc if there
+        from workbench.training.allocator import reexec_with_allocator
+
+        reexec_with_allocator(["app", *sys.argv[1:]])
     try:
         return run(args)
     except KeyboardInterrupt:

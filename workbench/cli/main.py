@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _trains(args: argparse.Namespace) -> bool:
     """Whether the command trains DIET (then it runs with tcmalloc where installed)."""
-    return args.command == "train" or (
-        args.command == "test" and getattr(args, "folds", None) is not None)
+    return (args.command == "train"
+            or (args.command == "test" and getattr(args, "folds", None) is not None)
+            or (args.command == "app" and getattr(args, "train", False)))
 
 
 if __name__ == "__main__":

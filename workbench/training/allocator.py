@@ -11,8 +11,9 @@ peak RSS 1,380 -> 1,075 MB (docs/benchmarks.md, "tcmalloc").
 
 An allocator can only be chosen when a process starts, so:
 
-* ``workbench train`` and ``workbench cross-validate`` re-execute themselves once with
-  ``LD_PRELOAD`` naming the library (:func:`reexec_with_allocator`);
+* ``workbench train``, ``workbench test --cross-validation`` and the headless
+  ``workbench app --train`` re-execute themselves once with ``LD_PRELOAD`` naming the
+  library (:func:`reexec_with_allocator`);
 * the app's training child is spawned with it in its environment
   (:func:`allocator_environment`).
 

@@ -5,9 +5,9 @@ old shapes in its heaps: SNIPS at Rasa's late batch size holds 207-212 MB in use
 the arena grows by ~380 MB of free chunks in 45 steps, and every buffer it gives back
 to the OS returns as zero-filled page faults. tcmalloc (gperftools'
 ``tcmalloc_minimal``, Debian/Ubuntu package ``libtcmalloc-minimal4``) reuses its size
-classes: measured on
-SNIPS, 2 threads, same invocation, alternating: 17.0-17.5 -> 15.0-15.4 s per epoch and
-peak RSS 1,380 -> 1,075 MB (docs/benchmarks.md, "tcmalloc").
+classes: SNIPS, 2 threads, same invocation, alternating: 17.0-17.5 -> 15.0-15.4 s per
+epoch and peak RSS 1,380 -> 1,075 MB (docs/benchmarks.md, "tcmalloc instead of
+glibc's malloc").
 
 An allocator can only be chosen when a process starts, so:
 
@@ -28,7 +28,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 ENV_CHOICE = "WORKBENCH_MALLOC"
@@ -78,17 +78,23 @@ def with_allocator(environ: Mapping[str, str], library: str) -> dict[str, str]:
     return env
 
 
+# The re-executed command: ``workbench ARGV`` as the console script runs it (without
+# the working folder on sys.path: a ``workbench`` folder there cannot shadow the code).
+_MAIN = ("import sys; sys.path[:1] = [] if sys.path[:1] == [''] else sys.path[:1]; "
+         "from workbench.cli.main import main; sys.exit(main())")
+
+
 def reexec_with_allocator(argv: Sequence[str]) -> None:
-    """Replace this process by ``python -m workbench.cli.main ARGV`` with the allocator.
+    """Replace this process by ``workbench ARGV`` (same Python) with the allocator.
 
     Returns (doing nothing) when no library is found, when this process was already
     started with one, or when ``exec`` fails; the command then runs as it is.
     """
     library = preload_library()
-    if library is None or os.environ.get(_ENV_DONE):
+    if library is None or os.environ.get(_ENV_DONE) or not sys.executable:
         return
     env = with_allocator(os.environ, library)
-    command = [sys.executable, "-m", "workbench.cli.main", *argv]
+    command = [sys.executable, "-c", _MAIN, *argv]
     with contextlib.suppress(OSError):
         sys.stdout.flush()
         sys.stderr.flush()
@@ -109,7 +115,7 @@ def allocator_environment() -> Iterator[str | None]:
         return
     with _environ_lock:
         saved = {key: os.environ.get(key) for key in ("LD_PRELOAD", _ENV_DONE, *_QUIET)}
-        _update(os.environ, with_allocator(os.environ, library))
+        os.environ.update(with_allocator(os.environ, library))
         try:
             yield library
         finally:
@@ -131,9 +137,3 @@ def active_library() -> str | None:
         if "libtcmalloc" in Path(path).name:
             return path
     return None
-
-
-def _update(target: MutableMapping[str, str], values: Mapping[str, str]) -> None:
-    for key, value in values.items():
-        if target.get(key) != value:
-            target[key] = value

@@ -133,7 +133,7 @@ def active_library() -> str | None:
     except OSError:
         return None
     for line in maps.splitlines():
-        path = line.split(maxsplit=5)[-1] if line.count(" ") >= 5 else ""
-        if "libtcmalloc" in Path(path).name:
-            return path
+        fields = line.split(maxsplit=5)  # address perms offset dev inode [path]
+        if len(fields) == 6 and "libtcmalloc" in Path(fields[5]).name:
+            return fields[5]
     return None

@@ -134,7 +134,7 @@ def build_diet_node(diet_config: DietConfig, *, seed: int, device: str,
     is always made); it does not change the result, so it is not part of the key.
     """
 
-    def compute(inputs: Mapping[str, Any]
+    def compute(inputs: dict[str, Any]
                 ) -> Generator[TrainingEvent, None, DietResult]:
         from workbench.nlu.diet.progress import EpochStats
         from workbench.nlu.diet.trainer import TrainedDiet, diet_arrays, train_diet

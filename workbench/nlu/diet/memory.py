@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -29,7 +30,6 @@ _MMAP_THRESHOLD_BYTES = 8 << 20  # blocks >= 8 MiB are mmapped and unmapped on f
 TRIM_ABOVE_BYTES = 512 << 20
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _libc: ctypes.CDLL | None = None
-_tcmalloc_release: Callable[[], None] | None | bool = False  # False: not looked up yet
 _configured = False
 
 
@@ -45,19 +45,17 @@ def _glibc() -> ctypes.CDLL | None:
     return _libc
 
 
+@functools.cache
 def _tcmalloc() -> Callable[[], None] | None:
     """tcmalloc's ``ReleaseFreeMemory`` when this process runs with it, else None."""
-    global _tcmalloc_release
-    if _tcmalloc_release is False:
-        _tcmalloc_release = None
-        if sys.platform.startswith("linux"):
-            try:
-                release = ctypes.CDLL(None).MallocExtension_ReleaseFreeMemory
-                release.restype = None
-                _tcmalloc_release = release
-            except (OSError, AttributeError):
-                pass
-    return _tcmalloc_release
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        release = ctypes.CDLL(None).MallocExtension_ReleaseFreeMemory
+    except (OSError, AttributeError):
+        return None
+    release.restype = None
+    return release
 
 
 def _trim_function() -> Callable[[], None] | None:
